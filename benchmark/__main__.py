@@ -1,0 +1,108 @@
+"""``python -m benchmark SUBCOMMAND``: validate, build, run, leaderboard, check.
+
+``run`` is a Hydra application and takes Hydra's command line (overrides,
+``-m``, ``--cfg job``); the other subcommands are plain argparse commands.
+Bad data ends every subcommand with located messages on stderr and exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from benchmark.errors import DataError, DataErrors
+
+SUBCOMMANDS = ("validate", "build", "run", "leaderboard", "check")
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from benchmark.corpus import ANNOTATIONS_DIR, read_seeds
+    from benchmark.validation import read_gold, read_gold_file, read_prediction_file
+
+    seeds = read_seeds()
+    if not args.paths:
+        docs = read_gold(seeds)
+        print(f"ok: {len(docs)} gold file(s) in {ANNOTATIONS_DIR} are valid")
+        return 0
+    errors: list[DataError] = []
+    for path in args.paths:
+        try:
+            if path.suffix == ".jsonl":
+                docs = read_prediction_file(path, {s.id: s.text for s in seeds})
+                print(f"ok: {path}: {len(docs)} prediction record(s)")
+            else:
+                read_gold_file(path, {s.id: s for s in seeds})
+                print(f"ok: {path}: gold record")
+        except DataErrors as exc:
+            errors += exc.errors
+    if errors:
+        raise DataErrors(errors)
+    return 0
+
+
+def _build(args: argparse.Namespace) -> int:
+    from benchmark import dataset
+
+    if args.check:
+        stale = dataset.stale_files()
+        for path in stale:
+            print(f"stale: {path}", file=sys.stderr)
+        print("ok: the packaged dataset is fresh" if not stale else "run `python -m benchmark build` and commit")
+        return 1 if stale else 0
+    changed = dataset.build()
+    print(f"wrote {len(changed)} changed file(s)" + "".join(f"\n  {p}" for p in changed))
+    return 0
+
+
+def _leaderboard(args: argparse.Namespace) -> int:
+    from benchmark import leaderboard
+
+    changed = leaderboard.write()
+    print(f"leaderboard: {len(changed)} file(s) changed" + "".join(f"\n  {p}" for p in changed))
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from benchmark import check
+
+    return check.main(args.overrides)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m benchmark", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    validate = sub.add_parser("validate", help="check gold (default) or prediction files (.jsonl)")
+    validate.add_argument("paths", nargs="*", type=Path)
+    validate.set_defaults(func=_validate)
+    build = sub.add_parser("build", help="write the Hugging Face dataset under gold/")
+    build.add_argument("--check", action="store_true", help="only report whether the committed package is fresh")
+    build.set_defaults(func=_build)
+    sub.add_parser("run", help="score one extractor (Hydra: model=NAME, -m, --cfg job ...)")
+    board = sub.add_parser("leaderboard", help="rebuild leaderboard/ from leaderboard/results/")
+    board.set_defaults(func=_leaderboard)
+    check = sub.add_parser("check", help="regression check of every published system")
+    check.add_argument("overrides", nargs="*", help="Hydra overrides applied to every re-run")
+    check.set_defaults(func=_check)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "run":
+        from benchmark import runner
+
+        sys.argv = [f"{sys.argv[0]} run", *argv[1:]]
+        return runner.hydra_entry()
+    args = _parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except DataErrors as exc:
+        for error in exc.errors:
+            print(f"error: {error}", file=sys.stderr)
+        print(f"{len(exc.errors)} error(s); nothing was written", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

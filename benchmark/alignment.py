@@ -1,0 +1,108 @@
+"""Canonical tokens and the translation between character spans and IOB2 tags.
+
+Gold and predictions are character spans; seqeval scores tag sequences. Every
+system is therefore projected onto one pinned tokenisation (spaCy's blank
+French tokenizer, whitespace tokens dropped), so that no system is favoured by
+its own tokenizer. A span whose edges fall inside a canonical token is widened
+to the tokens it covers and counted; a span that would share a token with an
+earlier span of the same layer is dropped and counted. Nothing is lost
+silently: the counts go into every result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import spacy
+
+TOKENIZER_NAME = "spacy.blank('fr')"
+# A sentence ends after one of these tokens or where the whitespace before the
+# next token contains a line break (a paragraph or line break in the article).
+SENTENCE_FINAL = frozenset({".", "!", "?", "..", "...", "…", "?!", "!?"})
+
+
+def tokenizer_version() -> str:
+    return f"{TOKENIZER_NAME} spacy=={spacy.__version__}"
+
+
+@lru_cache(maxsize=1)
+def _blank_french():
+    return spacy.blank("fr")
+
+
+def tokenize(text: str) -> list[tuple[int, int]]:
+    """Canonical token offsets (start, end) of ``text``, whitespace tokens dropped."""
+    return [(t.idx, t.idx + len(t.text)) for t in _blank_french().make_doc(text) if not t.is_space]
+
+
+def sentence_starts(text: str, tokens: Sequence[tuple[int, int]]) -> list[int]:
+    """Indices of the tokens that open a sentence: the unit of scoring and of the bootstrap."""
+    starts = [0] if tokens else []
+    for i in range(1, len(tokens)):
+        previous_end, start = tokens[i - 1][1], tokens[i][0]
+        if text[tokens[i - 1][0] : previous_end] in SENTENCE_FINAL or "\n" in text[previous_end:start]:
+            starts.append(i)
+    return starts
+
+
+def split_sentences(tags: Sequence[str], starts: Sequence[int]) -> list[list[str]]:
+    """Cut a document's tags into sentences; an entity cut by a boundary restarts with B-."""
+    bounds = list(starts) + [len(tags)]
+    sentences = []
+    for begin, end in zip(bounds, bounds[1:]):
+        sentence = list(tags[begin:end])
+        if sentence and sentence[0].startswith("I-"):
+            sentence[0] = "B-" + sentence[0][2:]
+        sentences.append(sentence)
+    return sentences
+
+
+@dataclass
+class Projection:
+    """Tags of one layer plus what it cost to make them."""
+
+    tags: list[str]
+    projected: list[tuple[int, int, str]] = field(default_factory=list)  # widened to token edges
+    dropped: list[tuple[int, int, str]] = field(default_factory=list)  # shared a token with an earlier span
+
+
+def covered_tokens(tokens: Sequence[tuple[int, int]], start: int, end: int) -> list[int]:
+    return [i for i, (a, b) in enumerate(tokens) if a < end and b > start]
+
+
+def spans_to_tags(tokens: Sequence[tuple[int, int]], spans: Iterable[tuple[int, int, str]]) -> Projection:
+    """IOB2 tags for non-overlapping spans. Longer spans claim their tokens first,
+    so an outer span wins over one nested in it, whatever the input order."""
+    result = Projection(tags=["O"] * len(tokens))
+    for start, end, label in sorted(set(spans), key=lambda s: (s[0], -s[1], s[2])):
+        covered = covered_tokens(tokens, start, end)
+        if not covered or any(result.tags[i] != "O" for i in covered):
+            result.dropped.append((start, end, label))
+            continue
+        if tokens[covered[0]][0] != start or tokens[covered[-1]][1] != end:
+            result.projected.append((start, end, label))
+        result.tags[covered[0]] = "B-" + label
+        for i in covered[1:]:
+            result.tags[i] = "I-" + label
+    return result
+
+
+def tags_to_spans(tokens: Sequence[tuple[int, int]], tags: Sequence[str]) -> list[tuple[int, int, str]]:
+    """Character spans of well-formed IOB2 chunks (an I- continuing a different label opens a new one)."""
+    spans: list[tuple[int, int, str]] = []
+    current: list | None = None
+    for (start, end), tag in zip(tokens, tags):
+        prefix, _, label = tag.partition("-")
+        if prefix == "I" and current is not None and current[2] == label:
+            current[1] = end
+            continue
+        if current is not None:
+            spans.append(tuple(current))
+            current = None
+        if prefix in ("B", "I"):
+            current = [start, end, label]
+    if current is not None:
+        spans.append(tuple(current))
+    return spans

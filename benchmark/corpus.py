@@ -1,0 +1,68 @@
+"""Seed articles and the annotation files that sit beside them.
+
+Every offset in the project indexes ``SeedDocument.text``, so the reader's one
+job is to produce that string reproducibly. It never normalises silently: a
+UTF-8 byte-order mark is removed (it is an encoding marker, not text, and sits
+before the header, so no offset moves), while a carriage return is rejected,
+because turning CRLF into LF would shift every later offset of an annotation
+made on the other form.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmark.errors import DataError
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS_DIR = ROOT / "seeds"
+GOLD_DIR = ROOT / "gold"
+ANNOTATIONS_DIR = GOLD_DIR / "annotations"
+
+# Optional leading horizontal space, "date YYYY-MM", then one separator: a run
+# of spaces/tabs or one newline. Whatever follows is the text, byte for byte.
+_HEADER = re.compile(r"\A[ \t]*date[ \t]+(\d{4}-(?:0[1-9]|1[0-2]))(?:[ \t]+|\n)")
+_BOM = "\ufeff"
+
+
+@dataclass(frozen=True)
+class SeedDocument:
+    id: str
+    date: str | None
+    text: str
+
+
+def parse_seed(raw: str, source: str) -> tuple[str | None, str]:
+    """Split a seed file's content into (date, text)."""
+    if raw.startswith(_BOM):
+        raw = raw[len(_BOM) :]
+    if "\r" in raw:
+        line = raw.count("\n", 0, raw.index("\r")) + 1
+        raise DataError(source, None, "text", f"carriage return at line {line}: seeds must use LF line ends (CRLF would shift offsets)")
+    match = _HEADER.match(raw)
+    if match is None:
+        if re.match(r"\A\s*date\b", raw):
+            raise DataError(source, None, "date", "malformed header: expected 'date YYYY-MM' followed by a space or a newline")
+        return None, raw
+    return match.group(1), raw[match.end() :]
+
+
+def read_seed(path: Path) -> SeedDocument:
+    try:
+        raw = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(str(path), None, "text", f"not valid UTF-8: {exc}") from None
+    date, text = parse_seed(raw, str(path))
+    if not text.strip():
+        raise DataError(str(path), path.stem, "text", "the article is empty")
+    return SeedDocument(id=path.stem, date=date, text=text)
+
+
+def read_seeds(directory: Path = SEEDS_DIR) -> list[SeedDocument]:
+    """All seeds, ordered by id so every consumer sees the same order."""
+    paths = sorted(directory.glob("*.txt"))
+    if not paths:
+        raise DataError(str(directory), None, None, "no seed files (*.txt)")
+    return [read_seed(path) for path in paths]

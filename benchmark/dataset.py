@@ -1,0 +1,262 @@
+"""The packaged Hugging Face dataset under ``gold/``: build, freshness, loading.
+
+The package is committed so that ``datasets.load_dataset("gold", split="test")``
+works from a fresh clone with no build step and no network. It is a pure
+function of the seeds, the annotations, the schema and the tokenizer: the
+build renders every file in memory first, so that it can be compared with
+what is committed (``stale_files``) and so that a failing validation writes
+nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from string import Template
+
+import yaml
+from datasets import ClassLabel, Features, List, Value
+
+from benchmark.alignment import sentence_starts, spans_to_tags, tokenize, tokenizer_version
+from benchmark.corpus import ANNOTATIONS_DIR, GOLD_DIR, ROOT, SEEDS_DIR, read_seeds
+from benchmark.errors import DataError, DataErrors
+from benchmark.fileio import atomic_write_bytes, canonical_json
+from benchmark.layers import TAG_LAYERS
+from benchmark.schema import SCHEMA_VERSION, Document, record_json_schema
+from benchmark.validation import read_gold
+
+DATA_FILE = GOLD_DIR / "data" / "test.jsonl"
+CARD_FILE = GOLD_DIR / "README.md"
+SCHEMA_FILE = GOLD_DIR / "schema" / "record.schema.json"
+RELEASE_FILE = GOLD_DIR / "dataset.yaml"
+CARD_TEMPLATE = Path(__file__).parent / "templates" / "dataset_card.md"
+
+_SPAN = {"start": Value("int32"), "end": Value("int32"), "text": Value("string")}
+FEATURES = Features(
+    {
+        "id": Value("string"),
+        "date": Value("string"),
+        "text": Value("string"),
+        "tokens": List(Value("string")),
+        "token_offsets": List(List(Value("int32"), length=2)),
+        "sentence_starts": List(Value("int32")),
+        **{layer.feature: List(ClassLabel(names=list(layer.names))) for layer in TAG_LAYERS},
+        "entities": List(
+            {"id": Value("string"), **_SPAN, "label": Value("string"), "entity": Value("string")}
+        ),
+        "quotes": List(
+            {
+                "id": Value("string"),
+                "kind": Value("string"),
+                "content": List(_SPAN),
+                "cue": _SPAN,
+                "speaker": _SPAN,
+                "speaker_entity": Value("string"),
+                "parent": Value("string"),
+            }
+        ),
+        "events": List(
+            {
+                "id": Value("string"),
+                "event": Value("string"),
+                "type": Value("string"),
+                "trigger": _SPAN,
+                "arguments": List({"role": Value("string"), **_SPAN}),
+            }
+        ),
+    }
+)
+
+
+@dataclass(frozen=True)
+class Release:
+    name: str
+    pretty_name: str
+    version: str
+    license: str
+    split: str
+
+
+def read_release(path: Path = RELEASE_FILE) -> Release:
+    try:
+        return Release(**yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (OSError, TypeError, yaml.YAMLError) as exc:
+        raise DataErrors([DataError(str(path), None, None, f"unreadable release metadata: {exc}")]) from None
+
+
+def fingerprint_inputs() -> list[Path]:
+    """The files whose content defines the dataset, in a fixed order."""
+    return sorted(SEEDS_DIR.glob("*.txt")) + sorted(ANNOTATIONS_DIR.glob("*.json"))
+
+
+def fingerprint(schema_json: str) -> str:
+    """sha256 over seeds, annotations, the record schema and the tokenizer version."""
+    digest = hashlib.sha256()
+    parts = [(f"{p.parent.name}/{p.name}", p.read_bytes()) for p in fingerprint_inputs()]
+    parts += [("schema", schema_json.encode()), ("tokenizer", tokenizer_version().encode())]
+    for name, data in parts:
+        digest.update(name.encode() + b"\0" + str(len(data)).encode() + b"\0" + data)
+    return digest.hexdigest()
+
+
+def to_row(doc: Document) -> dict:
+    """One dataset row: the gold record plus its canonical tokens and tag layers."""
+    tokens = tokenize(doc.text)
+    row = {
+        "id": doc.id,
+        "date": doc.date,
+        "text": doc.text,
+        "tokens": [doc.text[a:b] for a, b in tokens],
+        "token_offsets": [[a, b] for a, b in tokens],
+        "sentence_starts": sentence_starts(doc.text, tokens),
+    }
+    for layer in TAG_LAYERS:
+        projection = spans_to_tags(tokens, layer.spans(doc))
+        if projection.projected or projection.dropped:
+            raise DataErrors(
+                [DataError(str(ANNOTATIONS_DIR / f"{doc.id}.json"), doc.id, layer.source,
+                           f"gold spans must fall on canonical token boundaries and not overlap within a tag layer; "
+                           f"off-boundary: {projection.projected}, overlapping: {projection.dropped}")]
+            )
+        row[layer.feature] = [layer.names.index(tag) for tag in projection.tags]
+    record = doc.model_dump(mode="json")
+    for layer in ("entities", "quotes", "events"):
+        row[layer] = record[layer]
+    return row
+
+
+def row_to_document(row: dict) -> Document:
+    """The gold record back from a dataset row (the tag layers are derived, so dropped)."""
+    return Document.model_validate({k: row[k] for k in ("id", "date", "text", "entities", "quotes", "events")})
+
+
+def _statistics(docs: list[Document], rows: list[dict]) -> dict:
+    entities = [m for d in docs for m in d.entities or []]
+    quotes = [q for d in docs for q in d.quotes or []]
+    events = [e for d in docs for e in d.events or []]
+    return {
+        "documents": len(docs),
+        "sentences": sum(len(r["sentence_starts"]) for r in rows),
+        "tokens": sum(len(r["tokens"]) for r in rows),
+        "characters": sum(len(d.text) for d in docs),
+        "entity_mentions": dict(sorted(Counter(m.label for m in entities).items())),
+        "entities": len({(d.id, m.entity) for d in docs for m in d.entities or []}),
+        "quotations": dict(sorted(Counter(q.kind for q in quotes).items())),
+        "quotations_with_speaker_entity": sum(q.speaker_entity is not None for q in quotes),
+        "quotations_nested": sum(q.parent is not None for q in quotes),
+        "quotations_discontinuous": sum(len(q.content) > 1 for q in quotes),
+        "event_mentions": dict(sorted(Counter(e.type for e in events).items())),
+        "events": len({(d.id, e.event) for d in docs for e in d.events or []}),
+        "event_arguments": dict(sorted(Counter(a.role for e in events for a in e.arguments).items())),
+    }
+
+
+def _markdown_table(counts: dict[str, int], header: str) -> str:
+    lines = [f"| {header} | count |", "| --- | ---: |"]
+    lines += [f"| {key} | {value} |" for key, value in counts.items()]
+    lines.append(f"| total | {sum(counts.values())} |")
+    return "\n".join(lines)
+
+
+def render_card(release: Release, stats: dict, digest: str, data_bytes: int) -> str:
+    features = FEATURES._to_yaml_list()
+    metadata = {
+        "language": ["fr"],
+        "license": release.license,
+        "pretty_name": release.pretty_name,
+        "task_categories": ["token-classification"],
+        "task_ids": ["named-entity-recognition"],
+        "tags": ["quotation-attribution", "event-extraction", "news", "french"],
+        "size_categories": ["n<1K"],
+        "configs": [{"config_name": "default", "data_files": [{"split": release.split, "path": "data/test.jsonl"}]}],
+        "dataset_info": {
+            "features": features,
+            "splits": [{"name": release.split, "num_bytes": data_bytes, "num_examples": stats["documents"]}],
+        },
+        "newsbench": {
+            "name": release.name,
+            "version": release.version,
+            "fingerprint": digest,
+            "schema_version": SCHEMA_VERSION,
+            "tokenizer": tokenizer_version(),
+            "size": {
+                "documents": stats["documents"],
+                "sentences": stats["sentences"],
+                "tokens": stats["tokens"],
+                "entity_mentions": sum(stats["entity_mentions"].values()),
+                "quotations": sum(stats["quotations"].values()),
+                "event_mentions": sum(stats["event_mentions"].values()),
+                "event_arguments": sum(stats["event_arguments"].values()),
+            },
+        },
+    }
+    header = yaml.safe_dump(metadata, sort_keys=False, allow_unicode=True, width=120)
+    body = Template(CARD_TEMPLATE.read_text(encoding="utf-8")).substitute(
+        pretty_name=release.pretty_name,
+        version=release.version,
+        fingerprint=digest,
+        tokenizer=tokenizer_version(),
+        schema_version=SCHEMA_VERSION,
+        documents=stats["documents"],
+        sentences=stats["sentences"],
+        tokens=stats["tokens"],
+        characters=stats["characters"],
+        entity_table=_markdown_table(stats["entity_mentions"], "entity label"),
+        entities=stats["entities"],
+        quote_table=_markdown_table(stats["quotations"], "quotation kind"),
+        quotes_with_entity=stats["quotations_with_speaker_entity"],
+        quotes_nested=stats["quotations_nested"],
+        quotes_discontinuous=stats["quotations_discontinuous"],
+        event_table=_markdown_table(stats["event_mentions"], "event type"),
+        events=stats["events"],
+        argument_table=_markdown_table(stats["event_arguments"], "argument role"),
+    )
+    return f"---\n{header}---\n{body}"
+
+
+def render() -> dict[Path, bytes]:
+    """Every file of the package, rendered in memory. Raises DataErrors on invalid gold."""
+    docs = read_gold(read_seeds())
+    rows = [to_row(doc) for doc in docs]
+    schema_json = canonical_json(record_json_schema())
+    data = "".join(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n" for row in rows).encode()
+    digest = fingerprint(schema_json)
+    card = render_card(read_release(), _statistics(docs, rows), digest, len(data))
+    return {SCHEMA_FILE: schema_json.encode(), DATA_FILE: data, CARD_FILE: card.encode()}
+
+
+def stale_files(rendered: dict[Path, bytes] | None = None) -> list[Path]:
+    """Committed package files that differ from what a build would write now."""
+    rendered = render() if rendered is None else rendered
+    return [path for path, data in rendered.items() if not path.exists() or path.read_bytes() != data]
+
+
+def build() -> list[Path]:
+    """Write the package; returns the files that changed."""
+    rendered = render()
+    changed = stale_files(rendered)
+    for path in changed:
+        atomic_write_bytes(path, rendered[path])
+    return changed
+
+
+def card_metadata(path: Path = CARD_FILE) -> dict:
+    """The ``newsbench`` block of the committed card: version and fingerprint scored on."""
+    text = path.read_text(encoding="utf-8")
+    _, header, _ = text.split("---\n", 2)
+    return yaml.safe_load(header)["newsbench"]
+
+
+def load_test_split(directory: Path = GOLD_DIR):
+    """The committed package through the ``datasets`` loader, as users load it."""
+    from datasets import load_dataset
+
+    return load_dataset(str(directory), split=read_release().split)
+
+
+def documents(rows: Iterable[dict]) -> list[Document]:
+    return [row_to_document(row) for row in rows]

@@ -1,0 +1,138 @@
+"""validate: every broken file is reported with file, record and field, exit 1, nothing written."""
+
+import json
+
+import pytest
+
+from benchmark.corpus import read_seeds
+from benchmark.errors import DataErrors
+from benchmark.schema import Document
+from benchmark.validation import check_document, read_gold_file, read_prediction_file
+
+from conftest import SEED_ID, run_cli
+
+
+def _references():
+    return {s.id: s for s in read_seeds()}
+
+
+def _write(tmp_path, record, name=f"{SEED_ID}.json"):
+    path = tmp_path / name
+    path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_gold_is_valid():
+    result = run_cli("validate")
+    assert result.returncode == 0, result.stderr
+    assert "1 gold file(s)" in result.stdout
+
+
+def _break(record, how):
+    if how == "offset past the end":
+        record["entities"][0]["end"] = len(record["text"]) + 5
+    elif how == "unknown label":
+        record["entities"][0]["label"] = "MISC"
+    elif how == "unknown speaker entity":
+        record["quotes"][0]["speaker_entity"] = "nobody"
+    elif how == "span text disagrees":
+        record["entities"][0]["text"] = "Mike Pompeo!"
+    elif how == "duplicate id":
+        record["entities"][1]["id"] = record["entities"][0]["id"]
+    elif how == "crossing entities":
+        record["entities"][1]["start"] = record["entities"][0]["start"] + 5
+        record["entities"][1]["text"] = record["text"][record["entities"][1]["start"] : record["entities"][1]["end"]]
+    elif how == "role of another type":
+        record["events"][0]["arguments"][0]["role"] = "Victim"
+    elif how == "unknown event type":
+        record["events"][0]["type"] = "Contact.Telepathy"
+    elif how == "unknown parent":
+        record["quotes"][1]["parent"] = "q99"
+    elif how == "unknown field":
+        record["entities"][0]["lable"] = "PER"
+    elif how == "missing gold text":
+        del record["quotes"][0]["cue"]["text"]
+    return record
+
+
+@pytest.mark.parametrize(
+    ("how", "field"),
+    [
+        ("offset past the end", "entities[0]"),
+        ("unknown label", "entities[0].label"),
+        ("unknown speaker entity", "quotes[0].speaker_entity"),
+        ("span text disagrees", "entities[0].text"),
+        ("duplicate id", "entities"),
+        ("crossing entities", "entities[1]"),
+        ("role of another type", "events[0].arguments[0].role"),
+        ("unknown event type", "events[0].type"),
+        ("unknown parent", "quotes[1].parent"),
+        ("unknown field", "entities[0].lable"),
+        ("missing gold text", "quotes[0].cue.text"),
+    ],
+)
+def test_each_broken_gold_copy_is_located(tmp_path, gold_record, how, field):
+    path = _write(tmp_path, _break(gold_record, how))
+    before = path.read_bytes()
+    result = run_cli("validate", str(path))
+    assert result.returncode == 1
+    assert f"{path}, record {SEED_ID}, field {field}:" in result.stderr, result.stderr
+    assert "nothing was written" in result.stderr
+    assert path.read_bytes() == before
+
+
+def test_truncated_json(tmp_path, gold_record):
+    path = tmp_path / f"{SEED_ID}.json"
+    path.write_text(json.dumps(gold_record)[:500], encoding="utf-8")
+    result = run_cli("validate", str(path))
+    assert result.returncode == 1
+    assert f"{path}: invalid JSON" in result.stderr
+
+
+def test_predictions_may_omit_ids_and_layers_but_not_agree_wrongly(tmp_path, gold_record):
+    prediction = {"id": SEED_ID, "text": gold_record["text"], "entities": [{"start": 31, "end": 42, "label": "PER"}]}
+    path = tmp_path / "pred.jsonl"
+    path.write_text(json.dumps(prediction, ensure_ascii=False) + "\n", encoding="utf-8")
+    (doc,) = read_prediction_file(path, {s.id: s.text for s in read_seeds()})
+    assert doc.quotes is None and doc.entities[0].entity is None
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        (["{not json"], "line 1: invalid JSON"),
+        (["{}", ], "line 1 (line 1), field id"),
+        (['{"id": "nope", "text": "x"}'], "line 1 (nope), field id: unknown document id"),
+        ([None, None], "line 2 (" + SEED_ID + "), field id: duplicate id, first at line 1"),
+        (["OFFSET"], "field entities[0]: span [0, 99999) ends past the end"),
+        (["TEXT"], "field text: differs from the text of the seed document"),
+    ],
+)
+def test_bad_prediction_files_name_file_line_and_field(tmp_path, gold_record, lines, message):
+    good = {"id": SEED_ID, "text": gold_record["text"], "entities": []}
+    rendered = []
+    for line in lines:
+        if line is None:
+            rendered.append(json.dumps(good, ensure_ascii=False))
+        elif line == "OFFSET":
+            rendered.append(json.dumps(dict(good, entities=[{"start": 0, "end": 99999, "label": "PER"}]), ensure_ascii=False))
+        elif line == "TEXT":
+            rendered.append(json.dumps(dict(good, text=good["text"].replace("\n", "\r\n")), ensure_ascii=False))
+        else:
+            rendered.append(line)
+    path = tmp_path / "pred.jsonl"
+    path.write_text("\n".join(rendered) + "\n", encoding="utf-8")
+    result = run_cli("validate", str(path))
+    assert result.returncode == 1
+    assert message in result.stderr, result.stderr
+    assert str(path) in result.stderr
+
+
+def test_check_document_accepts_the_gold(gold_record):
+    doc = Document.model_validate(gold_record)
+    assert check_document(doc, file="f", record=doc.id, gold=True, reference=_references()[doc.id]) == []
+
+
+def test_gold_file_named_after_another_document(tmp_path, gold_record):
+    with pytest.raises(DataErrors, match="does not match the file name"):
+        read_gold_file(_write(tmp_path, gold_record, name="other.json"), _references())
