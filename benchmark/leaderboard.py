@@ -1,0 +1,281 @@
+"""The published leaderboard: results in, table out, nothing else.
+
+``leaderboard/results/*.json`` are the only input, so anyone can rebuild the
+table from the repository, and the table is a pure function of them: no
+timestamps of its own, a stable order, fixed rounding. A result scored on
+another dataset fingerprint than the packaged one is listed apart as stale,
+never ranked beside current ones.
+"""
+
+from __future__ import annotations
+
+import csv
+import fcntl
+import io
+import json
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmark.corpus import ROOT
+from benchmark.dataset import card_metadata
+from benchmark.errors import DataError, DataErrors
+from benchmark.fileio import atomic_write_bytes, atomic_write_text, canonical_json
+
+LEADERBOARD_DIR = ROOT / "leaderboard"
+RESULTS_DIR = LEADERBOARD_DIR / "results"
+TABLE_FILE = LEADERBOARD_DIR / "README.md"
+CSV_FILE = LEADERBOARD_DIR / "leaderboard.csv"
+JSON_FILE = LEADERBOARD_DIR / "leaderboard.json"
+LOCK_FILE = LEADERBOARD_DIR / ".lock"
+
+HEADLINE = "ner.strict.micro.f1"
+# (metric, column title). The first one ranks the systems.
+COLUMNS: tuple[tuple[str, str], ...] = (
+    (HEADLINE, "Entities strict F1"),
+    ("ner.partial.micro.f1", "Entities partial F1"),
+    ("quotes.content.f1", "Quote content F1"),
+    ("quotes.attribution.accuracy", "Attribution accuracy"),
+    ("events.trigger.f1", "Event trigger F1"),
+    ("events.argument.f1", "Event argument F1"),
+)
+DIGITS = 4  # rounding of every published number
+REQUIRED = ("system.name", "system.version", "system.command", "dataset.fingerprint", "dataset.version", "metrics", "intervals")
+# What a published entry keeps of a run's results: metrics and provenance, not predictions.
+PUBLISHED_KEYS = ("system", "dataset", "metrics", "intervals", "tables", "alignment", "provenance")
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    version: str
+    command: str
+    fingerprint: str
+    dataset_version: str
+    metrics: dict
+    intervals: dict
+    submission: dict | None
+
+
+def _lookup(data: dict, dotted: str):
+    for key in dotted.split("."):
+        if not isinstance(data, dict) or key not in data:
+            raise KeyError(dotted)
+        data = data[key]
+    return data
+
+
+def read_entry(path: Path) -> Entry:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataErrors([DataError(str(path), None, None, f"unreadable result: {exc}")]) from None
+    return entry_from_data(data, path)
+
+
+def entry_from_data(data: dict, path: Path) -> Entry:
+    if not isinstance(data, dict):
+        raise DataErrors([DataError(str(path), None, None, "a result must be a JSON object")])
+    missing = [key for key in REQUIRED if not _has(data, key)]
+    if missing:
+        raise DataErrors([DataError(str(path), path.stem, key, "missing") for key in missing])
+    if data["system"]["name"] != path.stem:
+        raise DataErrors([DataError(str(path), path.stem, "system.name", f"{data['system']['name']!r} differs from the file name")])
+    extractor = data.get("provenance", {}).get("extractor", {})
+    return Entry(
+        name=data["system"]["name"],
+        version=str(data["system"]["version"]),
+        command=data["system"]["command"],
+        fingerprint=data["dataset"]["fingerprint"],
+        dataset_version=str(data["dataset"]["version"]),
+        metrics=data["metrics"],
+        intervals=data["intervals"],
+        submission=extractor.get("submission") if isinstance(extractor, dict) else None,
+    )
+
+
+def _has(data: dict, dotted: str) -> bool:
+    try:
+        _lookup(data, dotted)
+    except KeyError:
+        return False
+    return True
+
+
+def read_entries() -> list[Entry]:
+    entries, errors = [], []
+    for path in sorted(RESULTS_DIR.glob("*.json")):
+        try:
+            entries.append(read_entry(path))
+        except DataErrors as exc:
+            errors += exc.errors
+    if errors:
+        raise DataErrors(errors)
+    return entries
+
+
+def _number(value) -> float | None:
+    return None if value is None else round(float(value), DIGITS)
+
+
+def _rank_key(entry: Entry):
+    headline = entry.metrics.get(HEADLINE)
+    return (headline is None, -(headline or 0.0), entry.name)
+
+
+def _percent(value) -> str:
+    return "—" if value is None else f"{100 * value:.1f}"
+
+
+def _cell(entry: Entry, metric: str) -> str:
+    value = entry.metrics.get(metric)
+    interval = entry.intervals.get(metric)
+    if value is None:
+        return "—"
+    if not interval:
+        return _percent(value)
+    return f"{_percent(value)} [{_percent(interval['low'])}, {_percent(interval['high'])}]"
+
+
+def _row_json(rank: int | None, entry: Entry) -> dict:
+    return {
+        "rank": rank,
+        "system": entry.name,
+        "version": entry.version,
+        "dataset_version": entry.dataset_version,
+        "fingerprint": entry.fingerprint,
+        "metrics": {m: _number(entry.metrics.get(m)) for m, _ in COLUMNS},
+        "intervals": {
+            m: ({"low": _number(entry.intervals[m]["low"]), "high": _number(entry.intervals[m]["high"])} if entry.intervals.get(m) else None)
+            for m, _ in COLUMNS
+        },
+        "command": entry.command,
+        "submission": entry.submission,
+    }
+
+
+def _csv(rows: list[dict]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    header = ["rank", "system", "version", "status"]
+    for metric, _ in COLUMNS:
+        header += [metric, f"{metric}.low", f"{metric}.high"]
+    writer.writerow(header + ["fingerprint", "command"])
+    for row in rows:
+        line = [row["rank"] if row["rank"] is not None else "", row["system"], row["version"], row["status"]]
+        for metric, _ in COLUMNS:
+            interval = row["intervals"][metric] or {}
+            line += [_blank(row["metrics"][metric]), _blank(interval.get("low")), _blank(interval.get("high"))]
+        writer.writerow(line + [row["fingerprint"], row["command"]])
+    return buffer.getvalue()
+
+
+def _blank(value) -> str:
+    return "" if value is None else f"{value:.{DIGITS}f}"
+
+
+def _markdown(current: list[Entry], stale: list[Entry], card: dict) -> str:
+    lines = [
+        "# newsbench leaderboard",
+        "",
+        "Generated by `python -m benchmark leaderboard` from `leaderboard/results/`; do not edit by hand.",
+        "",
+        f"Scored on dataset **{card['name']} {card['version']}** "
+        f"(fingerprint `{card['fingerprint']}`). Scores are percentages with their 95% bootstrap "
+        "confidence interval in brackets; systems are ranked by entity strict micro F1.",
+        "",
+        "| Rank | System | Version | " + " | ".join(title for _, title in COLUMNS) + " |",
+        "| ---: | --- | --- | " + " | ".join("---:" for _ in COLUMNS) + " |",
+    ]
+    for rank, entry in enumerate(current, start=1):
+        cells = " | ".join(_cell(entry, metric) for metric, _ in COLUMNS)
+        lines.append(f"| {rank} | {entry.name} | {entry.version} | {cells} |")
+    lines += ["", "## Reproducing a row", "", "From the repository root, after the README's setup:", ""]
+    lines += [f"- **{e.name}**: `{e.command} publish=true`" for e in current]
+    submissions = [e for e in current if e.submission]
+    if submissions:
+        lines += ["", "## Submitted systems", ""]
+        for e in submissions:
+            meta = e.submission
+            who = meta.get("authors") or meta.get("organisation") or ""
+            lines.append(f"- **{e.name}** ({who}, {meta.get('date', '')}): {meta.get('description', '')} {meta.get('url', '')}".rstrip())
+    if stale:
+        lines += ["", "## Stale results (scored on another dataset fingerprint, not ranked)", ""]
+        lines += [f"- **{e.name}** {e.version}: dataset {e.dataset_version}, fingerprint `{e.fingerprint}`" for e in stale]
+    size = card["size"]
+    lines += [
+        "",
+        "## Test set",
+        "",
+        f"{size['documents']} document(s), {size['sentences']} sentences, {size['tokens']} tokens; "
+        f"{size['entity_mentions']} entity mentions, {size['quotations']} quotations, "
+        f"{size['event_mentions']} event mentions with {size['event_arguments']} arguments. "
+        "One missed mention moves a score by several points: read the intervals before the ranks.",
+    ]
+    lines += ["", (LEADERBOARD_DIR / "METRICS.md").read_text(encoding="utf-8").rstrip(), ""]
+    return "\n".join(lines)
+
+
+def render(entries: list[Entry] | None = None) -> dict[Path, bytes]:
+    """Every leaderboard file, rendered in memory."""
+    entries = read_entries() if entries is None else entries
+    card = card_metadata()
+    current = sorted((e for e in entries if e.fingerprint == card["fingerprint"]), key=_rank_key)
+    stale = sorted((e for e in entries if e.fingerprint != card["fingerprint"]), key=lambda e: e.name)
+    rows = [dict(_row_json(rank, e), status="current") for rank, e in enumerate(current, start=1)]
+    rows += [dict(_row_json(None, e), status="stale") for e in stale]
+    board = {
+        "dataset": {"name": card["name"], "version": card["version"], "fingerprint": card["fingerprint"]},
+        "headline": HEADLINE,
+        "columns": [{"metric": m, "title": t} for m, t in COLUMNS],
+        "systems": rows,
+    }
+    return {
+        TABLE_FILE: _markdown(current, stale, card).encode(),
+        CSV_FILE: _csv(rows).encode(),
+        JSON_FILE: canonical_json(board).encode(),
+    }
+
+
+def stale_files(rendered: dict[Path, bytes] | None = None) -> list[Path]:
+    rendered = render() if rendered is None else rendered
+    return [p for p, data in rendered.items() if not p.exists() or p.read_bytes() != data]
+
+
+@contextmanager
+def _locked():
+    """One writer of leaderboard/ at a time (concurrent runs of ``-m`` with publish=true)."""
+    LEADERBOARD_DIR.mkdir(parents=True, exist_ok=True)
+    with open(LOCK_FILE, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def write() -> list[Path]:
+    with _locked():
+        rendered = render()
+        changed = stale_files(rendered)
+        for path in changed:
+            atomic_write_bytes(path, rendered[path])
+    return changed
+
+
+def publish(results: dict) -> Path:
+    """Replace one system's entry (atomically), then rebuild the table."""
+    name = results["system"]["name"]
+    if not name or "/" in name or name.startswith("."):
+        raise DataErrors([DataError("results", name, "system.name", "not usable as a file name")])
+    published = {key: results[key] for key in PUBLISHED_KEYS if key in results}
+    path = RESULTS_DIR / f"{name}.json"
+    with _locked():
+        # Render the new table before touching anything: a malformed entry of
+        # another system stops the publish with every file as it was.
+        entries = [e for e in read_entries() if e.name != name] + [entry_from_data(published, path)]
+        rendered = render(entries)
+        atomic_write_text(path, canonical_json(published))
+        for changed in stale_files(rendered):
+            atomic_write_bytes(changed, rendered[changed])
+    return path

@@ -1,0 +1,144 @@
+"""The scorer on the real seed: hand-computed cases, and agreement with seqeval itself."""
+
+import pytest
+from seqeval.metrics import f1_score
+from seqeval.scheme import IOB2
+
+from benchmark import scoring
+from benchmark.alignment import spans_to_tags, split_sentences
+from benchmark.dataset import documents, load_test_split
+from benchmark.schema import Span
+
+CONFIG = {"bootstrap": {"resamples": 200, "seed": 7, "level": 0.95}}
+
+
+@pytest.fixture(scope="module")
+def rows():
+    return load_test_split()
+
+
+@pytest.fixture(scope="module")
+def gold(rows):
+    return documents(rows)
+
+
+def _with(doc, **layers):
+    return doc.model_copy(update=layers)
+
+
+def _score(rows, gold, predicted):
+    return scoring.score(rows, gold, predicted, CONFIG)["metrics"]
+
+
+def test_perfect_prediction_scores_one_everywhere(rows, gold):
+    metrics = _score(rows, gold, gold)
+    assert metrics and set(metrics.values()) == {1.0}
+
+
+def test_empty_prediction_scores_zero_and_missing_layers_are_not_scored(rows, gold):
+    empty = [_with(d, entities=[], quotes=[], events=[]) for d in gold]
+    assert set(_score(rows, gold, empty).values()) == {0.0}
+    missing = [_with(d, quotes=None) for d in gold]
+    metrics = _score(rows, gold, missing)
+    assert metrics["quotes.content.f1"] is None and metrics["quotes.attribution.accuracy"] is None
+    assert metrics["ner.strict.micro.f1"] == 1.0
+
+
+def test_missed_entity(rows, gold):
+    (doc,) = gold
+    metrics = _score(rows, gold, [_with(doc, entities=doc.entities[1:])])
+    n = len(doc.entities)
+    assert metrics["ner.strict.micro.precision"] == 1.0
+    assert metrics["ner.strict.micro.recall"] == pytest.approx((n - 1) / n)
+    assert metrics["ner.strict.micro.f1"] == pytest.approx(2 * (n - 1) / (2 * n - 1))
+
+
+def test_title_inside_the_span_is_a_strict_error_but_half_a_partial_match(rows, gold):
+    (doc,) = gold
+    i = next(i for i, m in enumerate(doc.entities) if doc.text[m.start - 3 : m.start] == "M. ")
+    entities = list(doc.entities)
+    entities[i] = entities[i].model_copy(update={"start": entities[i].start - 3, "text": None})
+    metrics = _score(rows, gold, [_with(doc, entities=entities)])
+    n = len(entities)
+    assert metrics["ner.strict.micro.f1"] == pytest.approx((n - 1) / n)
+    assert metrics["ner.partial.micro.f1"] == pytest.approx((n - 0.5) / n)
+    assert metrics["ner.type.micro.f1"] == 1.0  # overlapping, same type
+
+
+def test_wrong_type(rows, gold):
+    (doc,) = gold
+    entities = [m.model_copy(update={"label": "ORG"}) if k == 0 else m for k, m in enumerate(doc.entities)]
+    metrics = _score(rows, gold, [_with(doc, entities=entities)])
+    n = len(entities)
+    assert metrics["ner.strict.micro.f1"] == pytest.approx((n - 1) / n)
+    assert metrics["ner.exact.micro.f1"] == 1.0  # right boundaries, any type
+    assert metrics["ner.type.micro.f1"] == pytest.approx((n - 1) / n)
+
+
+def test_span_inside_a_token_is_projected_and_counted(rows, gold):
+    (doc,) = gold
+    first = doc.entities[0]  # "Mike Pompeo"
+    entities = [first.model_copy(update={"start": first.start + 1, "text": None}), *doc.entities[1:]]
+    result = scoring.score(rows, gold, [_with(doc, entities=entities)], CONFIG)
+    assert result["alignment"]["ner_tags"] == {"projected_spans": 1, "dropped_overlapping_spans": 0}
+    assert result["metrics"]["ner.strict.micro.f1"] == 1.0
+
+
+def test_speaker_found_through_another_mention_of_the_same_entity(rows, gold):
+    (doc,) = gold
+    pompeo_first = next(m for m in doc.entities if m.entity == "mike_pompeo")
+    speaker_quote = next(q for q in doc.quotes if q.speaker_entity == "mike_pompeo" and q.parent is None)
+    moved = speaker_quote.model_copy(update={"speaker": Span(start=pompeo_first.start, end=pompeo_first.end)})
+    quotes = [moved if q.id == speaker_quote.id else q for q in doc.quotes]
+    metrics = _score(rows, gold, [_with(doc, quotes=quotes)])
+    assert metrics["quotes.attribution.accuracy"] == 1.0  # another mention of the same entity
+    assert metrics["quotes.speaker.f1"] < 1.0  # but not the annotated speaker span
+    nobody = [q.model_copy(update={"speaker": None}) if q.id == speaker_quote.id else q for q in doc.quotes]
+    assert _score(rows, gold, [_with(doc, quotes=nobody)])["quotes.attribution.accuracy"] == pytest.approx(6 / 7)
+
+
+def test_wrong_argument_role_costs_classification_not_identification(rows, gold):
+    (doc,) = gold
+    event = doc.events[0]
+    wrong = event.model_copy(update={"arguments": [event.arguments[0].model_copy(update={"role": "Recipient"}), *event.arguments[1:]]})
+    metrics = _score(rows, gold, [_with(doc, events=[wrong, *doc.events[1:]])])
+    assert metrics["events.argument.identification.f1"] == 1.0
+    n = sum(len(e.arguments) for e in doc.events)
+    assert metrics["events.argument.f1"] == pytest.approx((n - 1) / n)
+    assert metrics["events.trigger.f1"] == 1.0
+
+
+def test_wrong_event_type_costs_trigger_classification_only(rows, gold):
+    (doc,) = gold
+    wrong = doc.events[0].model_copy(update={"type": "Contact.Meet", "arguments": []})
+    metrics = _score(rows, gold, [_with(doc, events=[wrong, *doc.events[1:]])])
+    n = len(doc.events)
+    assert metrics["events.trigger.identification.f1"] == 1.0
+    assert metrics["events.trigger.f1"] == pytest.approx((n - 1) / n)
+
+
+def test_entity_scores_equal_direct_seqeval_calls(rows, gold):
+    """The evaluate module and our sentence split give exactly what seqeval gives."""
+    (doc,) = gold
+    (row,) = rows
+    tokens = [tuple(t) for t in row["token_offsets"]]
+    predicted = [m.model_copy(update={"end": m.end + 2, "text": None}) if k % 3 == 0 and m.end + 2 <= len(doc.text) else m for k, m in enumerate(doc.entities)]
+    predicted = [m.model_copy(update={"label": "LOC"}) if k % 4 == 1 else m for k, m in enumerate(predicted)]
+    pred_doc = _with(doc, entities=predicted)
+    metrics = _score(rows, gold, [pred_doc])
+
+    def sentences(d):
+        tags = spans_to_tags(tokens, [(m.start, m.end, m.label) for m in d.entities]).tags
+        return split_sentences(tags, row["sentence_starts"])
+
+    y_true, y_pred = sentences(doc), sentences(pred_doc)
+    assert metrics["ner.strict.micro.f1"] == pytest.approx(f1_score(y_true, y_pred, mode="strict", scheme=IOB2))
+    assert metrics["ner.default.micro.f1"] == pytest.approx(f1_score(y_true, y_pred))
+    assert metrics["ner.strict.macro.f1"] == pytest.approx(f1_score(y_true, y_pred, mode="strict", scheme=IOB2, average="macro"))
+    assert 0 < metrics["ner.strict.micro.f1"] < 1
+
+
+def test_scoring_is_deterministic(rows, gold):
+    (doc,) = gold
+    predicted = [_with(doc, entities=doc.entities[::2], quotes=doc.quotes[1:], events=doc.events[:5])]
+    assert scoring.score(rows, gold, predicted, CONFIG) == scoring.score(rows, gold, predicted, CONFIG)
