@@ -103,6 +103,11 @@ def fingerprint(schema_json: str) -> str:
     return digest.hexdigest()
 
 
+def current_fingerprint() -> str:
+    """The fingerprint of the sources as they are now (the committed card may be stale)."""
+    return fingerprint(canonical_json(record_json_schema()))
+
+
 def to_row(doc: Document) -> dict:
     """One dataset row: the gold record plus its canonical tokens and tag layers."""
     tokens = tokenize(doc.text)

@@ -1,0 +1,288 @@
+"""The competing extractors, each built from its Hydra config as the runner does.
+
+Every extractor must give valid, deterministic records for the seed; the
+behaviours the systems are compared on (guillemets without a closing mark,
+MISC mapped away, a submission covering exactly the requested documents) are
+checked on small handmade French texts, never against the gold. spaCy models
+are loaded once per model per module (module-scoped fixtures).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hydra import compose, initialize_config_dir
+from hydra.utils import instantiate
+from omegaconf.errors import MissingMandatoryValue
+
+from benchmark.corpus import ROOT, SeedDocument, read_seeds
+from benchmark.errors import DataErrors
+from benchmark.extractors.base import Extractor, load_resource
+from benchmark.extractors.predictions import PredictionsExtractor
+from benchmark.extractors.rules import RESOURCE_FILES, RulesExtractor
+from benchmark.extractors.spacy_pipeline import SpacyExtractor, _checked_label_map
+from benchmark.schema import LAYERS, Document
+from benchmark.validation import check_document
+
+CONFIG_DIR = ROOT / "configs"
+SYSTEMS = ("rules", "spacy_sm", "spacy_md")
+
+
+def build(model: str, *overrides: str) -> Extractor:
+    """Compose the run config with ``model=<model>`` and instantiate it like the runner."""
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose(config_name="run", overrides=[f"model={model}", *overrides])
+    return instantiate(cfg.model, _convert_="all")
+
+
+def write_jsonl(path: Path, docs: list[Document]) -> None:
+    lines = [json.dumps(d.model_dump(mode="json", exclude_none=True), ensure_ascii=False) for d in docs]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def seeds() -> list[SeedDocument]:
+    return read_seeds()
+
+
+@pytest.fixture(scope="module")
+def extractors() -> dict[str, Extractor]:
+    """One instance (one model load) per system for the whole module."""
+    return {name: build(name) for name in SYSTEMS}
+
+
+@pytest.fixture(scope="module")
+def predictions(extractors, seeds) -> dict[str, list[Document]]:
+    return {name: ex.predict(seeds) for name, ex in extractors.items()}
+
+
+# ---------------------------------------------------------------- every system
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_config_builds_the_extractor(extractors, system):
+    ex = extractors[system]
+    assert ex.name == system
+    assert ex.version == "1.0"
+    expected = {"rules": RulesExtractor, "spacy_sm": SpacyExtractor, "spacy_md": SpacyExtractor}[system]
+    assert type(ex) is expected
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_output_validates_against_schema_and_seed(predictions, seeds, system):
+    docs = predictions[system]
+    assert [(d.id, d.date, d.text) for d in docs] == [(s.id, s.date, s.text) for s in seeds]
+    for doc, seed in zip(docs, seeds):
+        assert Document.model_validate(doc.model_dump()) == doc
+        assert check_document(doc, file=system, record=doc.id, gold=False, reference=seed) == []
+        assert all(getattr(doc, layer) is not None for layer in LAYERS)
+        spans = [*doc.entities, *(e.trigger for e in doc.events), *(a for e in doc.events for a in e.arguments)]
+        spans += [s for q in doc.quotes for s in [*q.content, q.cue, q.speaker] if s is not None]
+        assert all(0 <= s.start < s.end <= len(doc.text) and doc.text[s.start : s.end] == s.text for s in spans)
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_output_is_not_empty_on_the_seed(predictions, system):
+    """A sanity floor, not a score: each layer finds something in a news article."""
+    doc = predictions[system][0]
+    assert doc.entities and doc.quotes and doc.events
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_deterministic(extractors, predictions, seeds, system):
+    again = extractors[system].predict(seeds)
+    assert [d.model_dump() for d in again] == [d.model_dump() for d in predictions[system]]
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_provenance_identifies_the_resources(extractors, system):
+    prov = extractors[system].provenance()
+    json.dumps(prov)  # serialisable as it is, into results.json
+    assert prov["name"] == system and prov["version"] == "1.0"
+    assert prov["resources"] == {name: load_resource(name).sha256 for name in sorted(RESOURCE_FILES)}
+    if system != "rules":
+        meta = Path(extractors[system].nlp.path) / "meta.json"
+        assert prov["model"]["meta_sha256"] == hashlib.sha256(meta.read_bytes()).hexdigest()
+        assert prov["model"]["name"] == f"fr_core_news_{system[-2:]}"
+        assert prov["parameters"]["label_map"] == {"PER": "PER", "LOC": "LOC", "ORG": "ORG", "MISC": None}
+
+
+# Pieces of French news prose and its typographic noise, recombined at random.
+FRAGMENTS = (
+    "«", "»", "“", "”", ",", ".", "..", ":", "?", "(", ")", "-", "\n", "\n\n", " ", "\u00a0", "’",
+    "a déclaré", "a-t-il ajouté", "estime-t-elle", "selon", "Selon", "que", "qu’", "M.", "Mme",
+    "Jean Dupont", "Pompeo", "la France", "Arabie saoudite", "ministère de la Défense", "ministre des Finances",
+    "a été arrêté par", "la police", "à", "au", "en", "de", "du", "qui", "Le", "les", "lundi",
+    "manifestation", "à partir de", "a appelé à", "arrivés", "a vendu", "ONU", "France-Presse",
+)
+
+
+@pytest.mark.parametrize("system", ("rules", "spacy_sm"))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(parts=st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=40), sep=st.sampled_from(["", " "]))
+def test_output_is_valid_on_any_text(extractors, system, parts, sep):
+    """Unbalanced guillemets, nested cues, stray punctuation: always valid records."""
+    text = sep.join(parts)
+    if not text.strip():
+        text = "x"
+    seed = SeedDocument("fuzz", None, text)
+    doc = extractors[system].predict([seed])[0]
+    assert check_document(doc, file="fuzz", record="fuzz", gold=False, reference=seed) == []
+
+
+# ---------------------------------------------------------------- rules
+
+
+def _quotes(ex: Extractor, text: str):
+    doc = ex.predict([SeedDocument("handmade", None, text)])[0]
+    assert check_document(doc, file="handmade", record="handmade", gold=False) == []
+    return doc, doc.quotes
+
+
+def _text(doc: Document, span) -> str | None:
+    return None if span is None else doc.text[span.start : span.end]
+
+
+def test_rules_guillemet_without_closing_mark_stops_at_the_incise(extractors):
+    text = "« Nous ne partirons pas sans garanties, a déclaré mardi le ministre Jean Dupont.\n\nLe texte sera examiné demain."
+    doc, quotes = _quotes(extractors["rules"], text)
+    direct = [q for q in quotes if q.kind == "direct"]
+    assert len(direct) == 1
+    assert [_text(doc, s) for s in direct[0].content] == ["Nous ne partirons pas sans garanties"]
+    assert _text(doc, direct[0].cue) == "déclaré"
+    assert _text(doc, direct[0].speaker) == "Jean Dupont"
+
+
+def test_rules_guillemet_without_closing_mark_ends_with_the_paragraph(extractors):
+    text = "Le maire a parlé.\n\n« Rien n’est décidé pour la rentrée\n\nLa réunion reprendra jeudi."
+    doc, quotes = _quotes(extractors["rules"], text)
+    direct = [q for q in quotes if q.kind == "direct"]
+    assert [[_text(doc, s) for s in q.content] for q in direct] == [["Rien n’est décidé pour la rentrée"]]
+
+
+def test_rules_wrongly_oriented_closing_mark_closes(extractors):
+    text = "« Le pays est prêt\u00a0« , a affirmé Marie Lefèvre devant les députés."
+    doc, quotes = _quotes(extractors["rules"], text)
+    assert len(quotes) == 1
+    assert (_text(doc, quotes[0].content[0]), _text(doc, quotes[0].cue), _text(doc, quotes[0].speaker)) == (
+        "Le pays est prêt",
+        "affirmé",
+        "Marie Lefèvre",
+    )
+
+
+def test_rules_indirect_quotations(extractors):
+    text = (
+        "Le porte-parole a indiqué dans un communiqué que la frontière resterait fermée. "
+        "La situation est grave, a estimé lundi une source diplomatique à Berlin. "
+        "Selon Paul Martin, les négociations reprendront."
+    )
+    doc, quotes = _quotes(extractors["rules"], text)
+    got = [(q.kind, _text(doc, q.cue), _text(doc, q.speaker), _text(doc, q.content[0])) for q in quotes]
+    assert got == [
+        ("indirect", "indiqué", "Le porte-parole", "la frontière resterait fermée"),
+        ("indirect", "estimé", "une source diplomatique", "La situation est grave"),
+        ("indirect", "Selon", "Paul Martin", "les négociations reprendront"),
+    ]
+
+
+def test_rules_entities_titles_and_gazetteers(extractors):
+    text = "M. Dupont a rencontré le ministre de l’Intérieur à Madrid, puis la délégation du ministère de la Défense en Arabie saoudite."
+    doc = extractors["rules"].predict([SeedDocument("handmade", None, text)])[0]
+    got = [(e.text, e.label) for e in doc.entities]
+    assert got == [("Dupont", "PER"), ("Madrid", "LOC"), ("ministère de la Défense", "ORG"), ("Arabie saoudite", "LOC")]
+    [meet] = [e for e in doc.events if e.type == "Contact.Meet"]
+    assert (meet.trigger.text, [(a.role, a.text) for a in meet.arguments]) == ("rencontré", [("Participant", "Dupont"), ("Place", "Madrid")])
+
+
+def test_rules_default_label_is_validated():
+    with pytest.raises(ValueError, match="default_label"):
+        RulesExtractor(default_label="MISC")
+
+
+# ---------------------------------------------------------------- spaCy
+
+
+@pytest.mark.parametrize("system", ("spacy_sm", "spacy_md"))
+def test_spacy_maps_misc_away(extractors, system):
+    ex = extractors[system]
+    text = "Les supporters ont fêté la Coupe du monde à Paris avec des drapeaux."
+    misc = [(e.start_char, e.end_char) for e in ex.nlp(text).ents if e.label_ == "MISC"]
+    assert misc, "the model no longer predicts MISC here: pick another example"
+    doc = ex.predict([SeedDocument("handmade", None, text)])[0]
+    assert not any(m.start < b and a < m.end for m in doc.entities for a, b in misc)
+    assert ("Paris", "LOC") in [(m.text, m.label) for m in doc.entities]
+
+
+def test_spacy_label_map_must_cover_every_model_label():
+    with pytest.raises(ValueError, match="MISC"):
+        _checked_label_map({"PER": "PER", "LOC": "LOC", "ORG": "ORG"}, ("LOC", "MISC", "ORG", "PER"))
+    with pytest.raises(ValueError, match="targets"):
+        _checked_label_map({"PER": "PER", "LOC": "LOC", "ORG": "ORG", "MISC": "MISC"}, ("LOC", "MISC", "ORG", "PER"))
+
+
+def test_spacy_strips_titles_from_persons(extractors):
+    text = "Selon M. Jean Castex, la réforme sera votée."
+    doc = extractors["spacy_md"].predict([SeedDocument("handmade", None, text)])[0]
+    persons = [m.text for m in doc.entities if m.label == "PER"]
+    assert persons and not any(p.startswith("M.") for p in persons)
+
+
+# ---------------------------------------------------------------- predictions
+
+
+def test_predictions_round_trip_another_extractors_output(predictions, seeds, tmp_path):
+    path = tmp_path / "rules.jsonl"
+    write_jsonl(path, predictions["rules"])
+    ex = build("predictions", f"model.path={path}", "model.name=replayed")
+    assert isinstance(ex, PredictionsExtractor) and (ex.name, ex.version) == ("replayed", "submitted")
+    assert ex.predict(seeds) == predictions["rules"]
+    prov = ex.provenance()
+    assert prov["file"] == {"path": str(path.resolve()), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+
+
+def test_predictions_relative_path_is_taken_from_the_repository_root(predictions, seeds, tmp_path):
+    path = tmp_path / "rules.jsonl"
+    write_jsonl(path, predictions["rules"])
+    relative = os.path.relpath(path, ROOT)
+    assert not Path(relative).is_absolute()
+    ex = PredictionsExtractor(path=relative, name="relative")
+    assert ex.predict(seeds) == predictions["rules"]
+    assert ex.provenance()["file"]["path"] == str(path.resolve())  # outside the repository: absolute
+
+
+def test_predictions_follow_the_requested_order(extractors, tmp_path):
+    docs = [SeedDocument("a", None, "Le maire de Lyon a démissionné."), SeedDocument("b", None, "La police a arrêté trois personnes.")]
+    path = tmp_path / "two.jsonl"
+    write_jsonl(path, extractors["rules"].predict(docs))
+    replayed = PredictionsExtractor(path=path, name="two").predict(list(reversed(docs)))
+    assert [d.id for d in replayed] == ["b", "a"]
+
+
+def test_predictions_reject_a_missing_document(predictions, seeds, tmp_path):
+    path = tmp_path / "short.jsonl"
+    write_jsonl(path, predictions["rules"])
+    extra = SeedDocument("zz_not_in_file", None, "Un texte de plus.")
+    with pytest.raises(DataErrors) as info:
+        PredictionsExtractor(path=path, name="short").predict([*seeds, extra])
+    [error] = info.value.errors
+    assert (error.file, error.record, error.field) == (str(path), "zz_not_in_file", "id")
+
+
+def test_predictions_reject_an_invalid_record(seeds, tmp_path):
+    path = tmp_path / "bad.jsonl"
+    record = {"id": seeds[0].id, "text": seeds[0].text, "entities": [{"start": 0, "end": 5, "label": "MISC"}]}
+    path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    with pytest.raises(DataErrors, match="unknown label"):
+        PredictionsExtractor(path=path, name="bad").predict(seeds)
+
+
+def test_predictions_config_requires_path_and_name():
+    with pytest.raises(MissingMandatoryValue):
+        build("predictions")
