@@ -129,3 +129,30 @@ def test_csv_and_json_carry_the_same_numbers(board):
 )
 def test_check_compares_every_metric(published, now, tolerances, differ):
     assert [d.metric for d in check.compare_metrics("s", published, now, tolerances)] == differ
+
+
+def _publish_in_subprocess(args):
+    directory, name, f1 = args
+    import benchmark.leaderboard as board_module
+    from pathlib import Path
+
+    root = Path(directory)
+    board_module.LEADERBOARD_DIR = root
+    board_module.RESULTS_DIR = root / "results"
+    board_module.TABLE_FILE = root / "README.md"
+    board_module.CSV_FILE = root / "leaderboard.csv"
+    board_module.JSON_FILE = root / "leaderboard.json"
+    board_module.LOCK_FILE = root / ".lock"
+    board_module.publish(_result(name, f1))
+
+
+def test_concurrent_publishes_keep_every_entry(board):
+    """Runs of a multirun that publish at the same time: no entry lost, table consistent."""
+    import multiprocessing
+
+    jobs = [(str(board), f"sys{i}", i / 10) for i in range(8)]
+    with multiprocessing.get_context("fork").Pool(4) as pool:
+        pool.map(_publish_in_subprocess, jobs)
+    assert sorted(p.stem for p in (board / "results").glob("*.json")) == [f"sys{i}" for i in range(8)]
+    assert leaderboard.stale_files() == []  # the last writer wrote the table of all eight
+    assert not list(board.rglob("*.tmp"))
