@@ -11,6 +11,7 @@ silently: the counts go into every result.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -69,7 +70,14 @@ class Projection:
 
 
 def covered_tokens(tokens: Sequence[tuple[int, int]], start: int, end: int) -> list[int]:
-    return [i for i, (a, b) in enumerate(tokens) if a < end and b > start]
+    """Indices of the tokens overlapping [start, end); tokens are sorted and disjoint,
+    so a binary search finds the first one (this runs once per span of every layer)."""
+    i = bisect_right(tokens, start, key=lambda token: token[1])
+    covered = []
+    while i < len(tokens) and tokens[i][0] < end:
+        covered.append(i)
+        i += 1
+    return covered
 
 
 def spans_to_tags(tokens: Sequence[tuple[int, int]], spans: Iterable[tuple[int, int, str]]) -> Projection:

@@ -23,6 +23,7 @@ when the system does not predict the layer:
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -93,8 +94,8 @@ class _Corpus:
         """Index (within ``sentences``) of the sentence holding a character offset."""
         before = sum(len(s) for s in self.starts[:doc_index])
         tokens, starts = self.tokens[doc_index], self.starts[doc_index]
-        token = next((i for i, (_, end) in enumerate(tokens) if char < end), len(tokens) - 1)
-        return before + sum(1 for s in starts if s <= token) - 1
+        token = min(bisect_right(tokens, char, key=lambda t: t[1]), len(tokens) - 1)
+        return before + bisect_right(starts, token) - 1
 
     def canonical_span(self, doc_index: int, start: int, end: int) -> tuple[int, int]:
         """A character span widened to the canonical tokens it covers."""

@@ -75,13 +75,13 @@ from __future__ import annotations
 
 import bisect
 import json
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from benchmark.corpus import SeedDocument
 from benchmark.extractors.base import Extractor, make_document
-from benchmark.schema import ENTITY_LABELS, Document, EntityMention, EventArgument, EventMention, Quote
+from benchmark.schema import ENTITY_LABELS, Document, EntityMention, EventArgument, EventMention
 
 from . import lexicon as lx
 from . import textspans as ts
