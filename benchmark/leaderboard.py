@@ -174,7 +174,17 @@ def _blank(value) -> str:
     return "" if value is None else f"{value:.{DIGITS}f}"
 
 
-def _markdown(current: list[Entry], stale: list[Entry], card: dict) -> str:
+def _ranks(ranked: list[Entry]) -> list[int]:
+    """Competition ranking ("1, 1, 3"): equal headline scores share a rank, so a
+    tie is never presented as an order (the table lists tied systems by name)."""
+    ranks: list[int] = []
+    for position, entry in enumerate(ranked, start=1):
+        tied = ranks and entry.metrics.get(HEADLINE) == ranked[position - 2].metrics.get(HEADLINE)
+        ranks.append(ranks[-1] if tied else position)
+    return ranks
+
+
+def _markdown(current: list[Entry], ranks: list[int], stale: list[Entry], card: dict) -> str:
     lines = [
         "# newsbench leaderboard",
         "",
@@ -187,7 +197,7 @@ def _markdown(current: list[Entry], stale: list[Entry], card: dict) -> str:
         "| Rank | System | Version | " + " | ".join(title for _, title in COLUMNS) + " |",
         "| ---: | --- | --- | " + " | ".join("---:" for _ in COLUMNS) + " |",
     ]
-    for rank, entry in enumerate(current, start=1):
+    for rank, entry in zip(ranks, current):
         cells = " | ".join(_cell(entry, metric) for metric, _ in COLUMNS)
         lines.append(f"| {rank} | {entry.name} | {entry.version} | {cells} |")
     lines += ["", "## Reproducing a row", "", "From the repository root, after the README's setup:", ""]
@@ -222,7 +232,8 @@ def render(entries: list[Entry] | None = None) -> dict[Path, bytes]:
     card = card_metadata()
     current = sorted((e for e in entries if e.fingerprint == card["fingerprint"]), key=_rank_key)
     stale = sorted((e for e in entries if e.fingerprint != card["fingerprint"]), key=lambda e: e.name)
-    rows = [dict(_row_json(rank, e), status="current") for rank, e in enumerate(current, start=1)]
+    ranks = _ranks(current)
+    rows = [dict(_row_json(rank, e), status="current") for rank, e in zip(ranks, current)]
     rows += [dict(_row_json(None, e), status="stale") for e in stale]
     board = {
         "dataset": {"name": card["name"], "version": card["version"], "fingerprint": card["fingerprint"]},
@@ -231,7 +242,7 @@ def render(entries: list[Entry] | None = None) -> dict[Path, bytes]:
         "systems": rows,
     }
     return {
-        TABLE_FILE: _markdown(current, stale, card).encode(),
+        TABLE_FILE: _markdown(current, ranks, stale, card).encode(),
         CSV_FILE: _csv(rows).encode(),
         JSON_FILE: canonical_json(board).encode(),
     }

@@ -156,3 +156,10 @@ def test_concurrent_publishes_keep_every_entry(board):
     assert sorted(p.stem for p in (board / "results").glob("*.json")) == [f"sys{i}" for i in range(8)]
     assert leaderboard.stale_files() == []  # the last writer wrote the table of all eight
     assert not list(board.rglob("*.tmp"))
+
+
+def test_equal_headline_scores_share_a_rank(board):
+    _publish_all(_result("b", 0.5), _result("a", 0.5), _result("c", 0.9), _result("d", 0.1))
+    table = json.loads((board / "leaderboard.json").read_text())
+    assert [(row["rank"], row["system"]) for row in table["systems"]] == [(1, "c"), (2, "a"), (2, "b"), (4, "d")]
+    assert "| 2 | b |" in (board / "README.md").read_text()
