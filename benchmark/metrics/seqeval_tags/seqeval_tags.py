@@ -85,6 +85,8 @@ def _scheme_class(name):
 
 def _strict_entities(tags, scheme_cls):
     """Entities of one sentence read strictly by ``scheme_cls``, as (label, start, end)."""
+    if _all_outside(tags):
+        return set()
     try:
         tokens = seqeval.scheme.Tokens(list(tags), scheme=scheme_cls)
         return {(e.tag, e.start, e.end) for e in tokens.entities}
@@ -92,8 +94,16 @@ def _strict_entities(tags, scheme_cls):
         raise ValueError(f"tag with an unknown prefix in {list(tags)!r}: {err}") from None
 
 
+def _all_outside(tags):
+    """No scheme reads an entity in a sentence of O tags: skip seqeval's (slow) reader there.
+    Most sentences of sparse layers (quotations, triggers) are such sentences."""
+    return all(tag == "O" for tag in tags)
+
+
 def _default_entities(tags):
     """Entities of one sentence as conlleval (seqeval's default mode) reads them."""
+    if _all_outside(tags):
+        return set()
     with warnings.catch_warnings():
         # seqeval warns on every unusual tag; the lenient mode exists to accept them.
         warnings.simplefilter("ignore")
