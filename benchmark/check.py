@@ -20,6 +20,7 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 from benchmark import dataset, leaderboard
+from benchmark.corpus import ROOT
 from benchmark.errors import DataErrors
 from benchmark.runner import CONFIG_DIR, run_system
 
@@ -82,9 +83,9 @@ def check_systems(tolerances: dict, extra_overrides: list[str]) -> list[Differen
 
 
 def check_files() -> list[Difference]:
-    differences = [Difference("dataset", str(p.relative_to(dataset.ROOT)), "committed", "stale: run `python -m benchmark build`") for p in dataset.stale_files()]
+    differences = [Difference("dataset", str(p.relative_to(ROOT)), "committed", "stale: run `python -m benchmark build`") for p in dataset.stale_files()]
     differences += [
-        Difference("leaderboard", str(p.relative_to(dataset.ROOT)), "committed", "stale: run `python -m benchmark leaderboard`")
+        Difference("leaderboard", str(p.relative_to(ROOT)), "committed", "stale: run `python -m benchmark leaderboard`")
         for p in leaderboard.stale_files()
     ]
     return differences

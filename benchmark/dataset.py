@@ -22,7 +22,7 @@ import yaml
 from datasets import ClassLabel, Features, List, Value
 
 from benchmark.alignment import sentence_starts, spans_to_tags, tokenize, tokenizer_version
-from benchmark.corpus import ANNOTATIONS_DIR, GOLD_DIR, ROOT, SEEDS_DIR, read_seeds
+from benchmark.corpus import ANNOTATIONS_DIR, GOLD_DIR, SEEDS_DIR, read_seeds
 from benchmark.errors import DataError, DataErrors
 from benchmark.fileio import atomic_write_bytes, canonical_json
 from benchmark.layers import TAG_LAYERS

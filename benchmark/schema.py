@@ -10,7 +10,6 @@ guideline change and changes the dataset fingerprint.
 
 from __future__ import annotations
 
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 

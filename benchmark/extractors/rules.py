@@ -67,7 +67,7 @@ VERB_PADDING = frozenset({
 # "X que" that are conjunctions, not a complementiser after a reporting verb.
 CONJUNCTION_QUE = frozenset({"ainsi", "parce", "alors", "tandis", "bien", "plus", "moins", "autant", "tant", "dès", "avant", "pour", "afin", "sans", "même", "sinon", "si", "lors"})
 # Prepositions that end a postposed speaker phrase, or open a PP to skip before it.
-STOP_PREPOSITIONS = frozenset({"à", "au", "aux", "en", "dans", "devant", "lors", "sur", "pour", "par", "après", "avant", "selon", "chez", "vers", "avec", "sans", "depuis", "pendant", "qui", "dont", "que", "qu'", "où", "auprès", "dans", "face", "lorsqu'", "lorsque", "quand"})
+STOP_PREPOSITIONS = frozenset({"à", "au", "aux", "en", "dans", "devant", "lors", "sur", "pour", "par", "après", "avant", "selon", "chez", "vers", "avec", "sans", "depuis", "pendant", "qui", "dont", "que", "qu'", "où", "auprès", "face", "lorsqu'", "lorsque", "quand"})
 PLACE_PREPOSITIONS = frozenset({"à", "au", "aux", "en", "dans", "vers"})
 CLAUSE_PUNCT = frozenset({",", ";", ":", "«", "»", "(", ")", "—", "–", ".", "!", "?", "…", '"', "“", "”"})
 QUOTE_OPENERS = frozenset({"«", "“", '"', "(", ":", "—", "–", "-"})
