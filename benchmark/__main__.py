@@ -1,4 +1,4 @@
-"""``python -m benchmark SUBCOMMAND``: validate, build, run, leaderboard, check.
+"""``python -m benchmark SUBCOMMAND``: add, promote, validate, build, run, leaderboard, check.
 
 ``run`` is a Hydra application and takes Hydra's command line (overrides,
 ``-m``, ``--cfg job``); the other subcommands are plain argparse commands.
@@ -13,11 +13,30 @@ from pathlib import Path
 
 from benchmark.errors import DataError, DataErrors
 
-SUBCOMMANDS = ("validate", "build", "run", "leaderboard", "check")
+SUBCOMMANDS = ("add", "promote", "validate", "build", "run", "leaderboard", "check")
+
+
+def _add(args: argparse.Namespace) -> int:
+    from benchmark import intake
+
+    added = intake.add(args.paths, draft_model=args.draft_model, fix_cr=args.fix_line_ends)
+    for item in added:
+        print(f"added {item.source} as {item.path.relative_to(intake.ROOT)} (pending); draft: {item.draft_path.relative_to(intake.ROOT)}")
+    print("review each draft, then `python -m benchmark promote ID` (see gold/GUIDELINES.md, \"Adding an article\")")
+    return 0
+
+
+def _promote(args: argparse.Namespace) -> int:
+    from benchmark import intake
+
+    path = intake.promote(args.id, args.gold)
+    print(f"promoted {args.id}: {path.relative_to(intake.ROOT)} is in the test split; "
+          "bump gold/dataset.yaml, add a gold/CHANGELOG.md entry, then `python -m benchmark build`")
+    return 0
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from benchmark.corpus import ANNOTATIONS_DIR, read_seeds
+    from benchmark.corpus import ANNOTATIONS_DIR, read_pending, read_seeds
     from benchmark.validation import read_gold, read_gold_file, read_prediction_file
 
     seeds = read_seeds()
@@ -32,7 +51,8 @@ def _validate(args: argparse.Namespace) -> int:
                 docs = read_prediction_file(path, {s.id: s.text for s in seeds})
                 print(f"ok: {path}: {len(docs)} prediction record(s)")
             else:
-                read_gold_file(path, {s.id: s for s in seeds})
+                # An annotator's file may be for a seed still pending review.
+                read_gold_file(path, {s.id: s for s in seeds + read_pending()})
                 print(f"ok: {path}: gold record")
         except DataErrors as exc:
             errors += exc.errors
@@ -72,6 +92,15 @@ def _check(args: argparse.Namespace) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m benchmark", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
+    add = sub.add_parser("add", help="add raw articles as pending seeds with a draft annotation")
+    add.add_argument("paths", nargs="+", type=Path, metavar="PATH.txt")
+    add.add_argument("--draft-model", metavar="NAME", help="extractor of configs/model/NAME.yaml that drafts the annotation (default: empty draft)")
+    add.add_argument("--fix-line-ends", action="store_true", help="store CRLF or CR line ends as LF (otherwise such files are refused)")
+    add.set_defaults(func=_add)
+    promote = sub.add_parser("promote", help="move a pending seed into the test split with its reviewed gold")
+    promote.add_argument("id", help="the pending seed's id")
+    promote.add_argument("--gold", type=Path, help="the reviewed gold record (default: gold/annotations/ID.json)")
+    promote.set_defaults(func=_promote)
     validate = sub.add_parser("validate", help="check gold (default) or prediction files (.jsonl)")
     validate.add_argument("paths", nargs="*", type=Path)
     validate.set_defaults(func=_validate)
@@ -96,7 +125,10 @@ def main(argv: list[str] | None = None) -> int:
         return runner.hydra_entry()
     args = _parser().parse_args(argv)
     try:
-        return args.func(args)
+        try:
+            return args.func(args)
+        except DataError as exc:
+            raise DataErrors([exc]) from None
     except DataErrors as exc:
         for error in exc.errors:
             print(f"error: {error}", file=sys.stderr)

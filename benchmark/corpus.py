@@ -20,6 +20,12 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = ROOT / "seeds"
 GOLD_DIR = ROOT / "gold"
 ANNOTATIONS_DIR = GOLD_DIR / "annotations"
+# Articles added by ``python -m benchmark add`` wait here, outside the test
+# split (``read_seeds`` does not descend into it), with their machine-made draft
+# in DRAFTS_DIR, until ``python -m benchmark promote`` moves them in with their
+# reviewed gold. See gold/GUIDELINES.md, "Adding an article".
+PENDING_DIR = SEEDS_DIR / "pending"
+DRAFTS_DIR = GOLD_DIR / "drafts"
 
 # Optional leading horizontal space, "date YYYY-MM", then one separator: a run
 # of spaces/tabs or one newline. Whatever follows is the text, byte for byte.
@@ -49,15 +55,25 @@ def parse_seed(raw: str, source: str) -> tuple[str | None, str]:
     return match.group(1), raw[match.end() :]
 
 
-def read_seed(path: Path) -> SeedDocument:
+def seed_from_bytes(data: bytes, source: str, seed_id: str) -> SeedDocument:
+    """A seed file's bytes as a document, or a DataError naming ``source``."""
     try:
-        raw = path.read_bytes().decode("utf-8")
+        raw = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise DataError(str(path), None, "text", f"not valid UTF-8: {exc}") from None
-    date, text = parse_seed(raw, str(path))
+        raise DataError(source, None, "text", f"not valid UTF-8: {exc}") from None
+    date, text = parse_seed(raw, source)
     if not text.strip():
-        raise DataError(str(path), path.stem, "text", "the article is empty")
-    return SeedDocument(id=path.stem, date=date, text=text)
+        raise DataError(source, seed_id, "text", "the article is empty")
+    return SeedDocument(id=seed_id, date=date, text=text)
+
+
+def read_seed(path: Path) -> SeedDocument:
+    return seed_from_bytes(path.read_bytes(), str(path), path.stem)
+
+
+def read_pending(directory: Path = PENDING_DIR) -> list[SeedDocument]:
+    """Seeds added but not yet promoted (no reviewed gold): never in the test split."""
+    return [read_seed(path) for path in sorted(directory.glob("*.txt"))]
 
 
 def read_seeds(directory: Path = SEEDS_DIR) -> list[SeedDocument]:

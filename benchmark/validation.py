@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from benchmark.corpus import ANNOTATIONS_DIR, SeedDocument
+from benchmark.corpus import ANNOTATIONS_DIR, PENDING_DIR, SeedDocument
 from benchmark.errors import DataError, DataErrors
 from benchmark.schema import ENTITY_LABELS, EVENT_ROLES, QUOTE_KINDS, Document, Span
 
@@ -175,6 +175,11 @@ def _load_json(path: Path) -> object:
 def read_gold_file(path: Path, references: Mapping[str, SeedDocument]) -> Document:
     """One gold annotation file: a single record whose id is the file's stem."""
     raw = _load_json(path)
+    if isinstance(raw, dict) and "draft" in raw:
+        # Made by `python -m benchmark add`: unreviewed extractor output never counts as gold.
+        raise DataErrors([DataError(str(path), str(raw.get("id", path.stem)), "draft",
+                                    "a draft annotation, not reviewed gold: review it, drop the 'draft' block, "
+                                    "then `python -m benchmark promote ID`")])
     doc, errors = parse_record(raw, str(path), path.stem)
     if doc is not None:
         reference = references.get(doc.id)
@@ -195,7 +200,11 @@ def read_gold(seeds: Iterable[SeedDocument], directory: Path = ANNOTATIONS_DIR) 
     docs: list[Document] = []
     paths = {p.stem: p for p in sorted(directory.glob("*.json"))}
     for stem in sorted(set(paths) - set(references)):
-        errors.append(DataError(str(paths[stem]), stem, "id", "annotation file for a document that is not in seeds/"))
+        if (PENDING_DIR / f"{stem}.txt").is_file():
+            message = f"the seed is still in seeds/pending/: `python -m benchmark promote {stem}` moves it into the test split"
+        else:
+            message = "annotation file for a document that is not in seeds/"
+        errors.append(DataError(str(paths[stem]), stem, "id", message))
     for seed_id in references:
         if seed_id not in paths:
             errors.append(DataError(str(directory / f"{seed_id}.json"), seed_id, None, "the seed has no gold annotation file"))

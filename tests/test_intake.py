@@ -1,0 +1,282 @@
+"""python -m benchmark add / promote: a new article waits outside the test split until reviewed.
+
+Everything that writes runs in a temporary copy of the repository.
+"""
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from benchmark import intake
+from benchmark.corpus import ANNOTATIONS_DIR, ROOT
+from benchmark.schema import Document
+from benchmark.validation import check_document
+from conftest import SEED_ID, run_cli
+
+ARTICLE = (
+    "date 2024-05\n"
+    "Le président Emmanuel Macron a reçu mardi à Paris le chancelier Olaf Scholz.\n\n"
+    "« Nous soutiendrons l’Ukraine », a déclaré M. Macron.\n"
+)
+
+
+def _repository_files():
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    return [f for f in listed if (ROOT / f).is_file()]
+
+
+@pytest.fixture(scope="module")
+def pristine_copy(tmp_path_factory):
+    copy = tmp_path_factory.mktemp("repo") / "newsbench"
+    for name in _repository_files():
+        target = copy / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target)
+    return copy
+
+
+@pytest.fixture
+def repo(pristine_copy, tmp_path):
+    target = tmp_path / "newsbench"
+    shutil.copytree(pristine_copy, target)
+    return target
+
+
+def _tree(repo):
+    """Every file of the copy with its content: 'nothing written' is checked on all of it."""
+    return {p.relative_to(repo): p.read_bytes() for p in sorted(repo.rglob("*")) if p.is_file()}
+
+
+def _write(path, data: bytes):
+    path.write_bytes(data)
+    return path
+
+
+def _new_id(index: int, text: str) -> str:
+    return f"{index:03d}_{hashlib.sha256(text.encode('utf-8')).hexdigest()[:16]}"
+
+
+def test_seed_id_is_the_order_and_the_sha256_of_the_text():
+    text = "Le texte.\n"
+    assert intake.seed_id(1, text) == "001_" + hashlib.sha256(b"Le texte.\n").hexdigest()[:16]
+    assert intake.seed_id(12, text).startswith("012_")
+
+
+def test_gold_json_writes_the_layout_of_the_committed_gold(gold_record_pristine):
+    path = ANNOTATIONS_DIR / f"{SEED_ID}.json"
+    assert intake.gold_json(Document.model_validate(gold_record_pristine)) == path.read_text(encoding="utf-8")
+
+
+def test_add_writes_a_pending_seed_and_an_empty_draft(repo, tmp_path):
+    source = _write(tmp_path / "article.txt", ARTICLE.encode())
+    before = _tree(repo)
+    result = run_cli("add", str(source), cwd=repo)
+    assert result.returncode == 0, result.stderr
+    text = ARTICLE.split("\n", 1)[1]
+    ident = _new_id(1, text)  # the header is not part of the hashed text
+    assert f"seeds/pending/{ident}.txt" in result.stdout
+    assert (repo / "seeds" / "pending" / f"{ident}.txt").read_bytes() == ARTICLE.encode()  # verbatim
+    draft = json.loads((repo / "gold" / "drafts" / f"{ident}.json").read_text(encoding="utf-8"))
+    assert draft["draft"] == {"status": "unreviewed", "model": None}
+    assert (draft["id"], draft["date"], draft["text"]) == (ident, "2024-05", text)
+    assert (draft["entities"], draft["quotes"], draft["events"]) == ([], [], [])
+    added = set(_tree(repo)) - set(before)
+    assert added == {
+        (repo / "seeds" / "pending" / f"{ident}.txt").relative_to(repo),
+        (repo / "gold" / "drafts" / f"{ident}.json").relative_to(repo),
+    }
+    # The test split does not move: same package, same fingerprint, valid gold.
+    check = run_cli("build", "--check", cwd=repo)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert run_cli("validate", cwd=repo).returncode == 0
+    code = "from benchmark import dataset; print([r['id'] for r in dataset.load_test_split()])"
+    loaded = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True, timeout=300)
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.strip().splitlines()[-1] == repr([SEED_ID])
+
+
+BAD_INPUTS = {
+    "latin1.txt": ("caf\xe9".encode("latin-1"), "not valid UTF-8"),
+    "empty.txt": (b"", "the article is empty"),
+    "header_only.txt": (b"date 2024-05\n \n", "the article is empty"),
+    "bad_date.txt": (b"date 2024-13 Le texte.\n", "malformed header"),
+    "crlf.txt": (b"Le texte.\r\nLa suite.\r\n", "carriage return at line 1"),
+    "cr.txt": (b"Le texte.\n\nLa suite.\rFin.\n", "carriage return at line 3"),
+}
+
+
+def test_bad_input_names_every_file_and_writes_nothing(repo, tmp_path):
+    paths = [_write(tmp_path / name, data) for name, (data, _) in BAD_INPUTS.items()]
+    paths.append(_write(tmp_path / "fine.txt", ARTICLE.encode()))  # one good file does not go in alone
+    before = _tree(repo)
+    result = run_cli("add", *map(str, paths), str(tmp_path / "missing.txt"), cwd=repo)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == len(BAD_INPUTS) + 1
+    for name, (_, message) in BAD_INPUTS.items():
+        assert any(str(tmp_path / name) in line and message in line for line in errors), (name, result.stderr)
+    assert any("missing.txt" in line and "cannot read" in line for line in errors)
+    assert "--fix-line-ends" in result.stderr
+    assert _tree(repo) == before
+
+
+@pytest.mark.parametrize(
+    "copy",
+    [
+        lambda raw: raw,  # byte for byte
+        lambda raw: raw.replace(b" date 2019-03 ", b"date 2020-01\n", 1),  # same text, another header
+        lambda raw: b"\xef\xbb\xbf" + raw,  # same text behind a BOM
+    ],
+)
+def test_an_article_already_in_seeds_is_refused(repo, tmp_path, copy):
+    raw = (repo / "seeds" / f"{SEED_ID}.txt").read_bytes()
+    source = _write(tmp_path / "again.txt", copy(raw))
+    before = _tree(repo)
+    result = run_cli("add", str(source), cwd=repo)
+    assert result.returncode == 1
+    assert str(source) in result.stderr and f"already present: same text as seed {SEED_ID}" in result.stderr
+    assert _tree(repo) == before
+
+
+def test_a_pending_article_and_a_repeated_argument_are_duplicates_too(repo, tmp_path):
+    source = _write(tmp_path / "article.txt", ARTICLE.encode())
+    other = _write(tmp_path / "same.txt", ARTICLE.encode())
+    before = _tree(repo)
+    twice = run_cli("add", str(source), str(other), cwd=repo)
+    assert twice.returncode == 1 and "same.txt" in twice.stderr and "already present" in twice.stderr
+    assert _tree(repo) == before
+    assert run_cli("add", str(source), cwd=repo).returncode == 0
+    again = run_cli("add", str(other), cwd=repo)
+    assert again.returncode == 1 and f"same text as seed {_new_id(1, ARTICLE.split(chr(10), 1)[1])}" in again.stderr
+
+
+def test_fix_line_ends_stores_lf_and_leaves_the_source_alone(repo, tmp_path):
+    data = ARTICLE.replace("\n", "\r\n").encode()
+    source = _write(tmp_path / "windows.txt", data)
+    result = run_cli("add", "--fix-line-ends", str(source), cwd=repo)
+    assert result.returncode == 0, result.stderr
+    ident = _new_id(1, ARTICLE.split("\n", 1)[1])  # same id as the LF article: the stored text is LF
+    assert (repo / "seeds" / "pending" / f"{ident}.txt").read_bytes() == ARTICLE.encode()
+    assert source.read_bytes() == data
+
+
+def test_ids_follow_the_order_of_addition(repo, tmp_path):
+    first = _write(tmp_path / "a.txt", b"Premier article.\n")
+    second = _write(tmp_path / "b.txt", b"Second article.\n")
+    assert run_cli("add", str(first), str(second), cwd=repo).returncode == 0
+    third = _write(tmp_path / "c.txt", b"Troisieme article.\n")
+    assert run_cli("add", str(third), cwd=repo).returncode == 0
+    pending = sorted(p.name for p in (repo / "seeds" / "pending").glob("*.txt"))
+    assert pending == [
+        _new_id(1, "Premier article.\n") + ".txt",
+        _new_id(2, "Second article.\n") + ".txt",
+        _new_id(3, "Troisieme article.\n") + ".txt",
+    ]
+
+
+def test_draft_from_a_repository_extractor(repo, tmp_path):
+    source = _write(tmp_path / "article.txt", ARTICLE.encode())
+    result = run_cli("add", str(source), "--draft-model", "rules", cwd=repo)
+    assert result.returncode == 0, result.stderr
+    ident = _new_id(1, ARTICLE.split("\n", 1)[1])
+    draft = intake.read_draft(repo / "gold" / "drafts" / f"{ident}.json")
+    assert draft.meta["status"] == "unreviewed" and draft.meta["model"] == "rules"
+    assert draft.meta["system"]["name"] == "rules"
+    doc = draft.record
+    assert doc.entities, "the rules extractor finds capitalised names"
+    # Completed for review: every id, entity id and span text a gold record needs.
+    reference = intake.SeedDocument(ident, "2024-05", ARTICLE.split("\n", 1)[1])
+    assert check_document(doc, file="draft", record=ident, gold=True, reference=reference) == []
+    assert all(m.text == doc.text[m.start : m.end] for m in doc.entities)
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("nosuchmodel", "no model config 'nosuchmodel'"),
+        ("configs/model/rules.yaml", "no model config"),  # a path is never a model name
+        ("../rules", "no model config"),
+        ("predictions", "cannot build a draft extractor"),  # needs model.path, which add does not take
+    ],
+)
+def test_draft_model_must_be_a_buildable_repository_config(repo, tmp_path, name, message):
+    source = _write(tmp_path / "article.txt", ARTICLE.encode())
+    before = _tree(repo)
+    result = run_cli("add", str(source), "--draft-model", name, cwd=repo)
+    assert result.returncode == 1 and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert _tree(repo) == before
+
+
+def test_a_draft_never_counts_as_gold(repo, tmp_path):
+    source = _write(tmp_path / "article.txt", ARTICLE.encode())
+    assert run_cli("add", str(source), cwd=repo).returncode == 0
+    ident = _new_id(1, ARTICLE.split("\n", 1)[1])
+    draft = repo / "gold" / "drafts" / f"{ident}.json"
+    # Copied into the gold without review: the seed is pending, and the file is a draft.
+    shutil.copy2(draft, repo / "gold" / "annotations" / draft.name)
+    validate = run_cli("validate", cwd=repo)
+    assert validate.returncode == 1 and f"promote {ident}" in validate.stderr
+    build = run_cli("build", cwd=repo)
+    assert build.returncode == 1
+    # Promoting a draft is refused, naming its draft block; nothing moves.
+    before = _tree(repo)
+    promote = run_cli("promote", ident, cwd=repo)
+    assert promote.returncode == 1 and "field draft" in promote.stderr and "draft annotation" in promote.stderr
+    assert _tree(repo) == before
+    # Even with the seed itself moved in by hand, the draft is refused as gold.
+    shutil.move(repo / "seeds" / "pending" / f"{ident}.txt", repo / "seeds" / f"{ident}.txt")
+    validate = run_cli("validate", cwd=repo)
+    assert validate.returncode == 1 and "field draft" in validate.stderr
+
+
+def _reviewed(draft_path, target):
+    record = json.loads(draft_path.read_text(encoding="utf-8"))
+    record.pop("draft")
+    record["entities"] = [
+        {"id": "m01", "start": 13, "end": 28, "text": "Emmanuel Macron", "label": "PER", "entity": "macron"}
+    ]
+    target.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return target
+
+
+def test_promote_moves_the_seed_in_with_its_reviewed_gold(repo, tmp_path):
+    source = _write(tmp_path / "article.txt", ARTICLE.encode())
+    assert run_cli("add", str(source), cwd=repo).returncode == 0
+    ident = _new_id(1, ARTICLE.split("\n", 1)[1])
+    missing = run_cli("promote", ident, cwd=repo)
+    assert missing.returncode == 1 and "no reviewed gold" in missing.stderr
+    assert run_cli("promote", "001_0000000000000000", cwd=repo).returncode == 1
+    reviewed = _reviewed(repo / "gold" / "drafts" / f"{ident}.json", tmp_path / f"{ident}.json")
+    assert run_cli("validate", str(reviewed), cwd=repo).returncode == 0  # an annotator's file, seed pending
+    result = run_cli("promote", ident, "--gold", str(reviewed), cwd=repo)
+    assert result.returncode == 0, result.stderr
+    assert (repo / "seeds" / f"{ident}.txt").read_bytes() == ARTICLE.encode()
+    assert not (repo / "seeds" / "pending" / f"{ident}.txt").exists()
+    assert not (repo / "gold" / "drafts" / f"{ident}.json").exists()
+    assert (repo / "gold" / "annotations" / f"{ident}.json").read_bytes() == reviewed.read_bytes()
+    validate = run_cli("validate", cwd=repo)
+    assert validate.returncode == 0 and "2 gold file(s)" in validate.stdout
+    # The test split has grown: the committed package is now stale.
+    assert run_cli("build", "--check", cwd=repo).returncode == 1
+
+
+def test_promote_checks_the_gold_against_the_pending_seed(repo, tmp_path):
+    source = _write(tmp_path / "article.txt", ARTICLE.encode())
+    assert run_cli("add", str(source), cwd=repo).returncode == 0
+    ident = _new_id(1, ARTICLE.split("\n", 1)[1])
+    reviewed = _reviewed(repo / "gold" / "drafts" / f"{ident}.json", tmp_path / f"{ident}.json")
+    record = json.loads(reviewed.read_text(encoding="utf-8"))
+    record["entities"][0]["end"] += 1
+    reviewed.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    before = _tree(repo)
+    result = run_cli("promote", ident, "--gold", str(reviewed), cwd=repo)
+    assert result.returncode == 1 and "entities[0]" in result.stderr
+    assert _tree(repo) == before
