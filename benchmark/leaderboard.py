@@ -14,9 +14,10 @@ import fcntl
 import io
 import json
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from benchmark import site
 from benchmark.corpus import ROOT
 from benchmark.dataset import card_metadata
 from benchmark.errors import DataError, DataErrors
@@ -55,6 +56,8 @@ class Entry:
     metrics: dict
     intervals: dict
     submission: dict | None
+    # The whole published result, for the per-system pages of the site.
+    data: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def _lookup(data: dict, dotted: str):
@@ -91,6 +94,7 @@ def entry_from_data(data: dict, path: Path) -> Entry:
         metrics=data["metrics"],
         intervals=data["intervals"],
         submission=extractor.get("submission") if isinstance(extractor, dict) else None,
+        data=data,
     )
 
 
@@ -241,16 +245,36 @@ def render(entries: list[Entry] | None = None) -> dict[Path, bytes]:
         "columns": [{"metric": m, "title": t} for m, t in COLUMNS],
         "systems": rows,
     }
-    return {
+    files = {
         TABLE_FILE: _markdown(current, ranks, stale, card).encode(),
         CSV_FILE: _csv(rows).encode(),
         JSON_FILE: canonical_json(board).encode(),
     }
+    files.update(site.render(site_dir(), board, {e.name: e.data for e in current + stale}, card))
+    return files
+
+
+def site_dir() -> Path:
+    """``leaderboard/site/`` (a function, so a test that moves LEADERBOARD_DIR moves the site too)."""
+    return LEADERBOARD_DIR / "site"
 
 
 def stale_files(rendered: dict[Path, bytes] | None = None) -> list[Path]:
+    """Files that differ from their rendering, and site files no rendering writes any more
+    (the page of a removed system)."""
     rendered = render() if rendered is None else rendered
-    return [p for p, data in rendered.items() if not p.exists() or p.read_bytes() != data]
+    changed = [p for p, data in rendered.items() if not p.exists() or p.read_bytes() != data]
+    directory = site_dir()
+    orphans = sorted(p for p in directory.rglob("*") if p.is_file() and p not in rendered) if directory.is_dir() else []
+    return changed + orphans
+
+
+def _apply(rendered: dict[Path, bytes], paths: list[Path]) -> None:
+    for path in paths:
+        if path in rendered:
+            atomic_write_bytes(path, rendered[path])
+        else:
+            path.unlink()
 
 
 @contextmanager
@@ -269,8 +293,7 @@ def write() -> list[Path]:
     with _locked():
         rendered = render()
         changed = stale_files(rendered)
-        for path in changed:
-            atomic_write_bytes(path, rendered[path])
+        _apply(rendered, changed)
     return changed
 
 
@@ -287,6 +310,5 @@ def publish(results: dict) -> Path:
         entries = [e for e in read_entries() if e.name != name] + [entry_from_data(published, path)]
         rendered = render(entries)
         atomic_write_text(path, canonical_json(published))
-        for changed in stale_files(rendered):
-            atomic_write_bytes(changed, rendered[changed])
+        _apply(rendered, stale_files(rendered))
     return path
