@@ -265,7 +265,10 @@ def stale_files(rendered: dict[Path, bytes] | None = None) -> list[Path]:
     rendered = render() if rendered is None else rendered
     changed = [p for p, data in rendered.items() if not p.exists() or p.read_bytes() != data]
     directory = site_dir()
-    orphans = sorted(p for p in directory.rglob("*") if p.is_file() and p not in rendered) if directory.is_dir() else []
+    # (a ".NAME.*.tmp" is a concurrent atomic write in progress, not an orphan)
+    orphans = sorted(
+        p for p in directory.rglob("*") if p.is_file() and p not in rendered and not (p.name.startswith(".") and p.name.endswith(".tmp"))
+    ) if directory.is_dir() else []
     return changed + orphans
 
 

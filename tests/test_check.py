@@ -97,6 +97,14 @@ def test_check_fails_on_a_stale_table(repo):
     assert "leaderboard/README.md" in result.stdout
 
 
+def test_check_fails_on_a_stale_site_page(repo):
+    page = repo / "leaderboard" / "site" / "systems" / "example.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("example", "edited"), encoding="utf-8")
+    result = run_cli("check", cwd=repo)
+    assert result.returncode == 1
+    assert "leaderboard/site/systems/example.html" in result.stdout
+
+
 def test_a_failing_publish_leaves_the_old_entry(repo):
     before = {p: p.read_bytes() for p in (repo / "leaderboard").rglob("*") if p.is_file()}
     (repo / "broken.jsonl").write_text("{", encoding="utf-8")
