@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,6 +31,56 @@ from benchmark.schema import Document
 from benchmark.validation import check_document
 
 CONFIG_DIR = ROOT / "configs"
+CHUNK = 64  # documents per extractor call when the extractor is per-document (progress steps)
+
+
+class Steps:
+    """Progress of the long parts of a run (documents through the extractor, layers
+    scored, bootstrap intervals) as ``rich`` bars on a terminal; silent otherwise.
+    It only counts: the results are the same with or without it."""
+
+    def __init__(self, progress=None):
+        self._progress = progress
+        self._tasks: dict[str, object] = {}
+
+    def start(self, step: str, description: str, total: int) -> None:
+        if self._progress is not None:
+            self._tasks[step] = self._progress.add_task(description, total=total)
+
+    def advance(self, step: str, amount: int = 1) -> None:
+        if step in self._tasks:
+            self._progress.advance(self._tasks[step], amount)
+
+
+@contextmanager
+def progress_steps(quiet: bool) -> Iterator[Steps]:
+    """Bars on stderr when it is a terminal and ``quiet`` is false (CI logs, pipes and
+    multirun workers stay clean), else a ``Steps`` that does nothing."""
+    if quiet or not sys.stderr.isatty():
+        yield Steps()
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        yield Steps(progress)
+
+
+def _predict(extractor: Extractor, inputs: list[SeedDocument], steps: Steps) -> list[Document]:
+    """The extractor's records for ``inputs``: in chunks when it is per-document (so the
+    bar moves), in one call otherwise; the records are the same either way."""
+    steps.start("documents", f"{extractor.name}: documents", len(inputs))
+    if not extractor.per_document:
+        predicted = extractor.predict(inputs)
+        steps.advance("documents", len(inputs))
+        return predicted
+    predicted: list[Document] = []
+    for first in range(0, len(inputs), CHUNK):
+        chunk = inputs[first : first + CHUNK]
+        predicted += extractor.predict(chunk)
+        steps.advance("documents", len(chunk))
+    return predicted
 
 
 @dataclass
@@ -59,9 +111,12 @@ def run_system(cfg: DictConfig, overrides: list[str]) -> RunOutput:
     gold = dataset.documents(rows)
     extractor: Extractor = instantiate(cfg.model, _convert_="all")
     inputs = [SeedDocument(d.id, d.date, d.text) for d in gold]
-    predicted = _checked_predictions(extractor, inputs, extractor.predict(inputs))
-    report = scoring.score(rows, gold, predicted, OmegaConf.to_container(cfg.scoring, resolve=True))
-    reproduce = [o for o in overrides if not o.startswith("publish=")]
+    with progress_steps(bool(cfg.get("quiet", False))) as steps:
+        predicted = _checked_predictions(extractor, inputs, _predict(extractor, inputs, steps))
+        steps.start("layers", "layers scored", len(scoring.LAYERS))
+        steps.start("bootstrap", "bootstrap intervals", len(scoring.HEADLINES))
+        report = scoring.score(rows, gold, predicted, OmegaConf.to_container(cfg.scoring, resolve=True), steps.advance)
+    reproduce = [o for o in overrides if not o.startswith(("publish=", "quiet="))]  # neither changes a score
     results = {
         "system": {
             "name": extractor.name,

@@ -24,7 +24,7 @@ when the system does not predict the layer:
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -250,29 +250,49 @@ def _score_events(corpus: _Corpus, gold_docs: Sequence[Document], predicted: Seq
     sheet.units["events.argument.f1"] = ("f1", out["units"]["classification"])
 
 
-def _intervals(sheet: _Sheet, bootstrap: dict) -> dict[str, dict | None]:
+def _interval(sheet: _Sheet, metric: str, bootstrap: dict) -> dict | None:
+    if metric not in sheet.units or sheet.metrics.get(metric) is None:
+        return None
+    kind, units = sheet.units[metric]
+    compute = f1_interval if kind == "f1" else accuracy_interval
+    low, high = compute(units, n_resamples=bootstrap["resamples"], seed=bootstrap["seed"], level=bootstrap["level"])
+    return {"low": float(low), "high": float(high), "units": len(units)}
+
+
+def _intervals(sheet: _Sheet, bootstrap: dict, advance: Callable[[str], None]) -> dict[str, dict | None]:
     intervals: dict[str, dict | None] = {}
     for metric in HEADLINES:
-        if metric not in sheet.units or sheet.metrics.get(metric) is None:
-            intervals[metric] = None
-            continue
-        kind, units = sheet.units[metric]
-        compute = f1_interval if kind == "f1" else accuracy_interval
-        low, high = compute(units, n_resamples=bootstrap["resamples"], seed=bootstrap["seed"], level=bootstrap["level"])
-        intervals[metric] = {"low": float(low), "high": float(high), "units": len(units)}
+        intervals[metric] = _interval(sheet, metric, bootstrap)
+        advance("bootstrap")
     return intervals
 
 
-def score(rows: Sequence[dict], gold: Sequence[Document], predicted: Sequence[Document], config: dict) -> dict:
-    """``metrics``, ``intervals``, ``tables`` and ``alignment`` of one system's predictions."""
+LAYERS = ("entities", "quotes", "events")  # scored one after the other (progress steps)
+
+
+def _ignore(step: str) -> None:
+    pass
+
+
+def score(
+    rows: Sequence[dict], gold: Sequence[Document], predicted: Sequence[Document], config: dict,
+    advance: Callable[[str], None] = _ignore,
+) -> dict:
+    """``metrics``, ``intervals``, ``tables`` and ``alignment`` of one system's predictions.
+
+    ``advance("layers")`` is called after each of ``LAYERS``, ``advance("bootstrap")`` for each
+    of ``HEADLINES`` (the runner's progress bars); it sees no data and changes nothing."""
     corpus = _Corpus(rows)
     sheet = _Sheet()
     _score_entities(corpus, predicted, sheet)
+    advance("layers")
     _score_quotes(corpus, gold, predicted, sheet)
+    advance("layers")
     _score_events(corpus, gold, predicted, sheet)
+    advance("layers")
     return {
         "metrics": dict(sorted(sheet.metrics.items())),
-        "intervals": _intervals(sheet, config["bootstrap"]),
+        "intervals": _intervals(sheet, config["bootstrap"], advance),
         "tables": sheet.tables,
         "alignment": sheet.alignment,
     }

@@ -46,6 +46,10 @@ class Extractor(abc.ABC):
 
     name: str
     version: str
+    # True when ``predict`` on a slice of the documents gives exactly that slice's
+    # records (no state across documents), so the runner may feed documents in
+    # chunks and show their progress. False is always safe: one call, no bar.
+    per_document: bool = False
 
     def __init__(self, *, name: str, version: str):
         self.name = str(name)

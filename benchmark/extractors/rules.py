@@ -113,6 +113,8 @@ class Context:
 class RulesExtractor(Extractor):
     """Floor baseline: capitalisation + gazetteers + word lists (no model)."""
 
+    per_document = True  # each document is processed on its own
+
     def __init__(self, *, name: str = "rules", version: str = "1.0", default_label: str | None = "ORG"):
         super().__init__(name=name, version=version)
         if default_label is not None and default_label not in ENTITY_LABELS:

@@ -149,6 +149,8 @@ def model_input(text: str) -> str:
 class SpacyExtractor(Extractor):
     """spaCy NER + dependency parse, with the guideline rules described above."""
 
+    per_document = True  # each document is processed on its own
+
     def __init__(
         self,
         *,
