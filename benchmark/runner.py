@@ -67,6 +67,15 @@ def progress_steps(quiet: bool) -> Iterator[Steps]:
         yield Steps(progress)
 
 
+def _parallel_job() -> bool:
+    """A job of a multirun whose launcher runs jobs at the same time (joblib, submitit):
+    several processes would draw over one another's bars on a shared terminal."""
+    if not HydraConfig.initialized():
+        return False
+    hydra_cfg = HydraConfig.get()
+    return str(hydra_cfg.mode) == "RunMode.MULTIRUN" and not str(hydra_cfg.launcher.get("_target_", "")).endswith("BasicLauncher")
+
+
 def _predict(extractor: Extractor, inputs: list[SeedDocument], steps: Steps) -> list[Document]:
     """The extractor's records for ``inputs``: in chunks when it is per-document (so the
     bar moves), in one call otherwise; the records are the same either way."""
@@ -111,7 +120,7 @@ def run_system(cfg: DictConfig, overrides: list[str]) -> RunOutput:
     gold = dataset.documents(rows)
     extractor: Extractor = instantiate(cfg.model, _convert_="all")
     inputs = [SeedDocument(d.id, d.date, d.text) for d in gold]
-    with progress_steps(bool(cfg.get("quiet", False))) as steps:
+    with progress_steps(bool(cfg.get("quiet", False)) or _parallel_job()) as steps:
         predicted = _checked_predictions(extractor, inputs, _predict(extractor, inputs, steps))
         steps.start("layers", "layers scored", len(scoring.LAYERS))
         steps.start("bootstrap", "bootstrap intervals", len(scoring.HEADLINES))
