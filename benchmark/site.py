@@ -338,9 +338,21 @@ def _documents_section(data: dict, headlines: list[str]) -> str:
     return _table([("Document", "text")] + [(f"<code>{esc(m)}</code>", "number") for m in metrics], lines)
 
 
+def _has_explain() -> bool:
+    """Whether this version of the package has ``python -m benchmark explain`` to point to."""
+    from benchmark.__main__ import SUBCOMMANDS
+
+    return "explain" in SUBCOMMANDS
+
+
 def _errors_section(data: dict, system: str) -> str:
     errors = data.get("errors")
-    explain = f"<p>To see each error in its sentence (displaCy views), run <code>python -m benchmark explain {esc(system)}</code> from the repository root: the published results keep the counts, not the texts of the errors.</p>"
+    explain = (
+        f"<p>To see each error in its sentence (displaCy views), run <code>python -m benchmark explain {esc(system)}</code> "
+        "from the repository root: the published results keep the counts, not the texts of the errors.</p>"
+        if _has_explain()
+        else '<p class="absent">displaCy views of the errors: absent (the published results keep counts, not the texts of the errors).</p>'
+    )
     if not isinstance(errors, dict) or not errors:
         return '<p class="absent">Absent: this result has no <code>errors</code> block (error analysis).</p>' + explain
     parts = []
