@@ -107,19 +107,39 @@ def _table(headers: list[tuple[str, str]], rows: list[str], sortable: bool = Tru
 # ---------------------------------------------------------------- index.html
 
 
-def _bands(rows: list[dict]) -> str | None:
-    """The significance band field of the board rows, if the data holds one (``compare``)."""
-    for key in ("band", "group"):
-        if any(row.get(key) is not None for row in rows):
-            return key
-    return None
+def _bands(rows: list[dict]) -> bool:
+    """Whether the board holds significance bands (``board["bands"]``, from ``compare``)."""
+    return any(row.get("band") is not None for row in rows)
+
+
+def _band_section(board: dict) -> str:
+    """What the bands mean and the adjacent tests behind them, or the bands shown as absent."""
+    bands = board.get("bands")
+    if not isinstance(bands, dict) or not bands.get("systems"):
+        return '<p class="absent">Significance bands: absent from the published data.</p>'
+    titles = {c["metric"]: c["title"] for c in board["columns"]}
+    lines = [
+        f"<tr><td>{esc(p.get('a'))}</td><td>{esc(p.get('b'))}</td>"
+        + "".join(_scalar_cell(p.get(k)) for k in ("difference", "p_value", "p_holm"))
+        + f"<td>{'yes' if p.get('significant') else 'no'}</td><td>{esc(p.get('note') or '')}</td></tr>"
+        for p in bands.get("adjacent") or []
+        if isinstance(p, dict)
+    ]
+    table = _table(
+        [("System", "text"), ("Next system", "text"), ("Difference", "number"), ("p", "number"), ("p (Holm)", "number"), ("Significant", "text"), ("Note", "text")],
+        lines, sortable=False,
+    ) if lines else ""
+    return (
+        f"<p>Band: systems in one band are not distinguishable on {esc(titles.get(bands.get('metric'), bands.get('metric')))} "
+        f"({esc(bands.get('test'))}); <code>python -m benchmark compare A B</code> tests every headline metric.</p>" + table
+    )
 
 
 def _board_rows(rows: list[dict], columns: list[dict], root: str, ranked: bool) -> str:
     band = _bands(rows)
     headers = ([("Rank", "number")] if ranked else []) + [("System", "text"), ("Version", "text")]
     if band:
-        headers.append(("Band", "text"))
+        headers.append(("Band", "number"))
     headers += [(esc(c["title"]), "number") for c in columns]
     headers += [("Scored", "text")]
     lines = []
@@ -128,7 +148,7 @@ def _board_rows(rows: list[dict], columns: list[dict], root: str, ranked: bool) 
         cells.append(f'<td class="system" data-value="{esc(row["system"])}">{_system_link(row["system"], root)}</td>')
         cells.append(f"<td>{esc(row['version'])}</td>")
         if band:
-            cells.append(f"<td>{esc(row.get(band, ''))}</td>")
+            cells.append(_scalar_cell(row.get("band")))
         cells += [_metric_cell(row["metrics"].get(c["metric"]), row["intervals"].get(c["metric"])) for c in columns]
         cells.append(f"<td class=\"nowrap\">{esc(row.get('scored') or '')}</td>")
         lines.append(f'<tr data-system="{esc(row["system"])}">' + "".join(cells) + "</tr>")
@@ -178,11 +198,7 @@ def _index(board: dict, card: dict) -> bytes:
         "<section><h2>Systems</h2>",
         _board_rows(current, columns, "", ranked=True) if current else '<p class="absent">No current result.</p>',
     ]
-    band = _bands(current)
-    if band:
-        body.append("<p>Band: systems in the same band are not significantly different (<code>python -m benchmark compare</code>).</p>")
-    else:
-        body.append('<p class="absent">Significance bands: absent from the published data.</p>')
+    body.append(_band_section(board))
     body += [
         "</section>",
         '<section><h2>Headline scores</h2><p><img class="plot" src="plot.svg" alt="Headline scores of the current systems with their 95% intervals"></p></section>',
@@ -434,7 +450,8 @@ def render(site_dir: Path, board: dict, results: dict[str, dict], card: dict) ->
     """Every file of the site, in memory. ``board`` is the rendered leaderboard.json;
     ``results`` maps a system name to its published result (metrics, tables, provenance...)."""
     scored = {name: str((data.get("provenance") or {}).get("started_at") or "")[:10] for name, data in results.items()}
-    board = dict(board, systems=[dict(row, scored=scored.get(row["system"], "")) for row in board["systems"]])
+    bands = (board.get("bands") or {}).get("systems") or {}
+    board = dict(board, systems=[dict(row, scored=scored.get(row["system"], ""), band=bands.get(row["system"])) for row in board["systems"]])
     files = {site_dir / "index.html": _index(board, card), site_dir / "plot.svg": plot_svg(board)}
     for asset in ASSETS:
         files[site_dir / asset] = (TEMPLATES / asset).read_bytes()

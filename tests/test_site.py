@@ -148,3 +148,30 @@ def test_optional_blocks_shown_when_present_and_absent_otherwise(board):
         assert "python -m benchmark explain rich" in rich_page
     else:
         assert "displaCy views of the errors: absent" in rich_page and "benchmark explain" not in rich_page
+
+
+def test_significance_bands_are_shown_where_the_board_has_them(board):
+    from benchmark.dataset import card_metadata
+
+    def row(name, rank, value):
+        return {
+            "rank": rank, "system": name, "version": "1", "dataset_version": "0", "fingerprint": "f", "status": "current",
+            "metrics": {"m": value}, "intervals": {"m": None}, "command": "c", "submission": None,
+        }
+
+    board_data = {"columns": [{"metric": "m", "title": "M"}], "systems": [row("a", 1, 0.9), row("b", 2, 0.8), row("c", 3, 0.2)]}
+    plain = site.render(board / "site", board_data, {}, card_metadata())[board / "site" / "index.html"].decode()
+    assert "Significance bands: absent" in plain and ">Band<" not in plain
+    board_data["bands"] = {
+        "metric": "m", "test": "paired <test>", "systems": {"a": 1, "b": 1, "c": 2},
+        "adjacent": [
+            {"a": "a", "b": "b", "difference": 0.1, "p_value": 0.3, "p_holm": 0.6, "significant": False, "note": None},
+            {"a": "b", "b": "c", "difference": 0.6, "p_value": 0.001, "p_holm": 0.002, "significant": True, "note": None},
+        ],
+    }
+    banded = site.render(board / "site", board_data, {}, card_metadata())[board / "site" / "index.html"].decode()
+    assert "absent" not in banded.split("<h2>Headline scores")[0].split("<h2>Systems</h2>")[1]
+    assert '>Band</th>' in banded and "paired &lt;test&gt;" in banded
+    bands = [cell.split('data-value="')[3].split('"')[0] for cell in banded.split('<tr data-system="')[1:]]  # rank, system, band
+    assert bands == ["1", "1", "2"]
+    assert '<td>b</td><td>c</td><td class="num" data-value="0.6000">0.6000</td>' in banded
