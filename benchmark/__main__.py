@@ -64,6 +64,14 @@ def _validate(args: argparse.Namespace) -> int:
 def _build(args: argparse.Namespace) -> int:
     from benchmark import dataset
 
+    if args.dry_run_push is not None:
+        from benchmark import hub
+
+        summary = hub.dry_run_push(args.dry_run_push)
+        print(f"dry run: {summary['hub']} holds {', '.join(summary['files'])}")
+        print(f"ok: load_dataset of it and load_from_disk of {summary['disk']} give the {summary['rows']} "
+              f"committed row(s) of split {summary['split']!r} with the committed features; the card passes the offline checks")
+        return 0
     if args.check:
         stale = dataset.stale_files()
         for path in stale:
@@ -106,6 +114,8 @@ def _parser() -> argparse.ArgumentParser:
     validate.set_defaults(func=_validate)
     build = sub.add_parser("build", help="write the Hugging Face dataset under gold/")
     build.add_argument("--check", action="store_true", help="only report whether the committed package is fresh")
+    build.add_argument("--dry-run-push", type=Path, metavar="DIR",
+                       help="write what a Hub push would upload to DIR/hub (and save_to_disk to DIR/disk), load both back offline")
     build.set_defaults(func=_build)
     sub.add_parser("run", help="score one extractor (Hydra: model=NAME, -m, --cfg job ...)")
     board = sub.add_parser("leaderboard", help="rebuild leaderboard/ from leaderboard/results/")

@@ -16,11 +16,13 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from string import Template
 
 import yaml
 from datasets import ClassLabel, Features, List, Value
+from huggingface_hub import DatasetCard, DatasetCardData
 
+from benchmark import hub
+from benchmark import release as versioning
 from benchmark.alignment import sentence_starts, spans_to_tags, tokenize, tokenizer_version
 from benchmark.corpus import ANNOTATIONS_DIR, GOLD_DIR, SEEDS_DIR, read_seeds
 from benchmark.errors import DataError, DataErrors
@@ -73,18 +75,34 @@ FEATURES = Features(
 
 
 @dataclass(frozen=True)
+class Citation:
+    key: str
+    author: str
+    year: int
+
+
+@dataclass(frozen=True)
 class Release:
+    """``gold/dataset.yaml``: what the maintainers state about the release (see its comments)."""
+
     name: str
     pretty_name: str
     version: str
-    license: str
     split: str
+    license: str
+    text_status: str
+    annotations_creators: list[str]
+    language_creators: list[str]
+    multilinguality: list[str]
+    source_datasets: list[str]
+    citation: Citation
 
 
 def read_release(path: Path = RELEASE_FILE) -> Release:
     try:
-        return Release(**yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (OSError, TypeError, yaml.YAMLError) as exc:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return Release(**dict(raw, version=str(raw["version"]), citation=Citation(**raw["citation"])))
+    except (OSError, TypeError, KeyError, yaml.YAMLError) as exc:
         raise DataErrors([DataError(str(path), None, None, f"unreadable release metadata: {exc}")]) from None
 
 
@@ -167,22 +185,48 @@ def _markdown_table(counts: dict[str, int], header: str) -> str:
     return "\n".join(lines)
 
 
-def render_card(release: Release, stats: dict, digest: str, data_bytes: int) -> str:
-    features = FEATURES._to_yaml_list()
-    metadata = {
-        "language": ["fr"],
-        "license": release.license,
-        "pretty_name": release.pretty_name,
-        "task_categories": ["token-classification"],
-        "task_ids": ["named-entity-recognition"],
-        "tags": ["quotation-attribution", "event-extraction", "news", "french"],
-        "size_categories": ["n<1K"],
-        "configs": [{"config_name": "default", "data_files": [{"split": release.split, "path": "data/test.jsonl"}]}],
-        "dataset_info": {
-            "features": features,
+def size_category(n: int) -> str:
+    """The Hub's ``size_categories`` value for ``n`` examples (the bins of ``datasets``' tag list)."""
+    bins = ("n<1K", "1K<n<10K", "10K<n<100K", "100K<n<1M", "1M<n<10M", "10M<n<100M", "100M<n<1B", "1B<n<10B", "10B<n<100B", "100B<n<1T")
+    for exponent, name in enumerate(bins, start=3):
+        if n < 10**exponent:
+            return name
+    return "n>1T"
+
+
+def citation_bibtex(release: Release) -> str:
+    c = release.citation
+    return "\n".join([
+        f"@misc{{{c.key},",
+        f"  title        = {{{{{release.pretty_name}}}}},",
+        f"  author       = {{{{{c.author}}}}},",
+        f"  year         = {{{c.year}}},",
+        f"  version      = {{{release.version}}},",
+        f"  howpublished = {{Dataset version {release.version}, packaged under gold/ of the newsbench repository}},",
+        "}",
+    ])
+
+
+def card_data(release: Release, stats: dict, digest: str, data_bytes: int) -> DatasetCardData:
+    """The card's YAML header: the Hub's dataset metadata plus the ``newsbench`` block results cite."""
+    return DatasetCardData(
+        language=["fr"],
+        license=release.license,
+        annotations_creators=list(release.annotations_creators),
+        language_creators=list(release.language_creators),
+        multilinguality=list(release.multilinguality),
+        size_categories=[size_category(stats["documents"])],
+        source_datasets=list(release.source_datasets),
+        task_categories=["token-classification"],
+        task_ids=["named-entity-recognition"],
+        pretty_name=release.pretty_name,
+        tags=["quotation-attribution", "event-extraction", "news", "french"],
+        configs=[{"config_name": "default", "data_files": [{"split": release.split, "path": "data/test.jsonl"}]}],
+        dataset_info={
+            "features": FEATURES._to_yaml_list(),
             "splits": [{"name": release.split, "num_bytes": data_bytes, "num_examples": stats["documents"]}],
         },
-        "newsbench": {
+        newsbench={
             "name": release.name,
             "version": release.version,
             "fingerprint": digest,
@@ -198,9 +242,14 @@ def render_card(release: Release, stats: dict, digest: str, data_bytes: int) -> 
                 "event_arguments": sum(stats["event_arguments"].values()),
             },
         },
-    }
-    header = yaml.safe_dump(metadata, sort_keys=False, allow_unicode=True, width=120)
-    body = Template(CARD_TEMPLATE.read_text(encoding="utf-8")).substitute(
+    )
+
+
+def render_card(release: Release, stats: dict, digest: str, data_bytes: int) -> str:
+    """The dataset card, through ``huggingface_hub.DatasetCard`` and the Jinja template."""
+    card = DatasetCard.from_template(
+        card_data(release, stats, digest, data_bytes),
+        template_path=str(CARD_TEMPLATE),
         pretty_name=release.pretty_name,
         version=release.version,
         fingerprint=digest,
@@ -219,8 +268,12 @@ def render_card(release: Release, stats: dict, digest: str, data_bytes: int) -> 
         event_table=_markdown_table(stats["event_mentions"], "event type"),
         events=stats["events"],
         argument_table=_markdown_table(stats["event_arguments"], "argument role"),
+        license=release.license,
+        text_status=release.text_status,
+        citation=citation_bibtex(release),
     )
-    return f"---\n{header}---\n{body}"
+    text = str(card)
+    return text if text.endswith("\n") else text + "\n"  # Jinja drops the template's final newline
 
 
 def render() -> dict[Path, bytes]:
@@ -240,9 +293,37 @@ def stale_files(rendered: dict[Path, bytes] | None = None) -> list[Path]:
     return [path for path, data in rendered.items() if not path.exists() or path.read_bytes() != data]
 
 
+def _card_header(text: str) -> dict:
+    _, header, _ = text.split("---\n", 2)
+    return yaml.safe_load(header)
+
+
+def _package(rendered: dict[Path, bytes]) -> versioning.Package:
+    meta = _card_header(rendered[CARD_FILE].decode("utf-8"))["newsbench"]
+    return versioning.package(meta["version"], meta["fingerprint"], rendered[SCHEMA_FILE].decode("utf-8"), rendered[DATA_FILE])
+
+
+def committed_package() -> versioning.Package | None:
+    """The package as committed, or None before the first build."""
+    paths = (CARD_FILE, SCHEMA_FILE, DATA_FILE)
+    if not all(path.is_file() for path in paths):
+        return None
+    return _package({path: path.read_bytes() for path in paths})
+
+
+def check_release(rendered: dict[Path, bytes]) -> None:
+    """A changed dataset needs a version bump of the right level and a changelog entry (GUIDELINES §8)."""
+    versioning.check_release(
+        committed_package(), _package(rendered), versioning.changelog_entries(),
+        release_file=str(RELEASE_FILE), changelog_file=str(versioning.CHANGELOG_FILE),
+    )
+
+
 def build() -> list[Path]:
-    """Write the package; returns the files that changed."""
+    """Write the package; returns the files that changed. Refuses an undeclared release."""
     rendered = render()
+    check_release(rendered)
+    hub.validate_card(rendered[CARD_FILE].decode("utf-8"), str(CARD_FILE))
     changed = stale_files(rendered)
     for path in changed:
         atomic_write_bytes(path, rendered[path])
@@ -251,9 +332,7 @@ def build() -> list[Path]:
 
 def card_metadata(path: Path = CARD_FILE) -> dict:
     """The ``newsbench`` block of the committed card: version and fingerprint scored on."""
-    text = path.read_text(encoding="utf-8")
-    _, header, _ = text.split("---\n", 2)
-    return yaml.safe_load(header)["newsbench"]
+    return _card_header(path.read_text(encoding="utf-8"))["newsbench"]
 
 
 def load_test_split(directory: Path = GOLD_DIR):
