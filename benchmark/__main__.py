@@ -1,4 +1,4 @@
-"""``python -m benchmark SUBCOMMAND``: add, promote, validate, build, run, leaderboard, check.
+"""``python -m benchmark SUBCOMMAND``: add, promote, validate, build, run, leaderboard, check, compare, explain.
 
 ``run`` is a Hydra application and takes Hydra's command line (overrides,
 ``-m``, ``--cfg job``); the other subcommands are plain argparse commands.
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from benchmark.errors import DataError, DataErrors
 
-SUBCOMMANDS = ("add", "promote", "validate", "build", "run", "leaderboard", "check")
+SUBCOMMANDS = ("add", "promote", "validate", "build", "run", "leaderboard", "check", "compare", "explain")
 
 
 def _add(args: argparse.Namespace) -> int:
@@ -97,6 +97,18 @@ def _check(args: argparse.Namespace) -> int:
     return check.main(args.overrides)
 
 
+def _compare(args: argparse.Namespace) -> int:
+    from benchmark import compare
+
+    return compare.main(args.systems, args.json)
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from benchmark import explain
+
+    return explain.main(args)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m benchmark", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -123,6 +135,18 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="regression check of every published system")
     check.add_argument("overrides", nargs="*", help="Hydra overrides applied to every re-run")
     check.set_defaults(func=_check)
+    compare = sub.add_parser("compare", help="paired significance tests between systems, on every headline metric")
+    compare.add_argument("systems", nargs="+", help="results files, run directories or published system names")
+    compare.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    compare.set_defaults(func=_compare)
+    explain = sub.add_parser("explain", help="the errors of one run (errors.jsonl) in context; --html for a page")
+    explain.add_argument("run", help="a run directory, or its results.json")
+    explain.add_argument("--layer", action="append", help="a layer or its prefix (entities or ner, quotes, quotes.cue, events ...); repeatable")
+    explain.add_argument("--class", dest="classes", action="append", help="an error class (missed, spurious, boundary ...; correct); repeatable")
+    explain.add_argument("--doc", action="append", help="a document id; repeatable")
+    explain.add_argument("--all", action="store_true", help="include correct units (default: errors only)")
+    explain.add_argument("--html", type=Path, help="write a self-contained HTML page of the selected records to this file")
+    explain.set_defaults(func=_explain)
     return parser
 
 
