@@ -30,7 +30,7 @@ from omegaconf import OmegaConf
 from benchmark.corpus import ROOT
 from benchmark.errors import DataError, DataErrors
 from benchmark.scoring import HEADLINES
-from benchmark.significance import WIDTH, PairedTest, holm, paired_test, score, smallest_p
+from benchmark.significance import WIDTH, PairedTest, holm, paired_test, randomization_p, score, smallest_p
 
 CONFIG_FILE = ROOT / "configs" / "compare.yaml"
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # the project's system names
@@ -441,6 +441,75 @@ def render_tables(scored: list[Scored], comparisons: list[MetricComparison], set
                 matrix.add_row(Text(row), *cells)
             renderables.append(matrix)
     return renderables
+
+
+@dataclass(frozen=True)
+class Adjacent:
+    """One adjacent pair of a ranking: is the higher-ranked system distinguishable?"""
+
+    a: str
+    b: str
+    difference: float | None
+    p_value: float | None  # None: not tested (no units, or units that do not pair)
+    p_holm: float | None
+    significant: bool
+    note: str | None
+
+
+@dataclass(frozen=True)
+class Ranking:
+    bands: list[int]  # per system, in rank order, from 1
+    pairs: list[Adjacent]  # the adjacent pairs, in rank order
+    n_units: int | None  # units of the metric's test set (None when no system has them)
+    floor: float | None  # smallest Holm-adjusted p any adjacent pair could get on these units
+
+
+def rank_bands(ranked: list[tuple[str, dict]], metric: str, settings: Settings) -> Ranking:
+    """Bands of a ranking: a new band starts below an adjacent pair whose difference in
+    ``metric`` is significant (paired randomization, Holm over the tested adjacent pairs).
+
+    ``ranked`` is (name, {"metrics": ..., "units": ...}) in rank order. A pair that
+    cannot be tested (a system without units for the metric) stays in one band: no
+    evidence of a difference is not a difference. Bands follow adjacent pairs only, so
+    two systems several bands apart are not claimed to differ beyond what the
+    adjacent tests say. Malformed units are refused like any malformed result.
+    """
+    units: list[Units | None] = []
+    errors: list[DataError] = []
+    for name, data in ranked:
+        if not isinstance(data.get("units"), dict):
+            units.append(None)
+            continue
+        parsed, problems = read_units(data, name)
+        errors += problems
+        units.append(parsed.get(metric))
+    if errors:
+        raise DataErrors(errors)
+    tests: list[tuple[float | None, float | None, str | None]] = []
+    for (name_a, data_a), (name_b, data_b), a, b in zip(ranked, ranked[1:], units, units[1:]):
+        difference = None
+        values = (data_a.get("metrics") or {}).get(metric), (data_b.get("metrics") or {}).get(metric)
+        if all(_is_number(v) for v in values):
+            difference = values[0] - values[1]
+        if a is None or b is None:
+            tests.append((difference, None, "not tested: no per-unit counts for this metric"))
+        elif (a.kind, a.unit, a.ids) != (b.kind, b.unit, b.ids):
+            tests.append((difference, None, "not tested: the units do not pair"))
+        else:
+            p, _, _ = randomization_p(a.kind, a.counts, b.counts, n_permutations=settings.permutations, seed=settings.seed)
+            tests.append((difference, p, None))
+    tested = [p for _, p, _ in tests if p is not None]
+    adjusted = iter(holm(tested))
+    pairs, bands = [], [1] if ranked else []
+    for ((name_a, _), (name_b, _)), (difference, p, note) in zip(zip(ranked, ranked[1:]), tests):
+        p_holm = next(adjusted) if p is not None else None
+        significant = p_holm is not None and p_holm <= settings.alpha
+        pairs.append(Adjacent(name_a, name_b, difference, p, p_holm, significant, note))
+        bands.append(bands[-1] + 1 if significant else bands[-1])
+    known = next((u for u in units if u is not None), None)
+    n_units = len(known.ids) if known else None
+    floor = smallest_p(n_units, settings.permutations, family=max(1, len(tested))) if known else None
+    return Ranking(bands, pairs, n_units, floor)
 
 
 def main(arguments: list[str], as_json: bool) -> int:

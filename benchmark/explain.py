@@ -47,7 +47,7 @@ COLOURS = {
 MAX_FILE_BYTES = 256 * 1024 * 1024
 MAX_TEXT = 10_000  # characters of a record's span text
 MAX_REPORTED = 20  # located problems listed before giving up on a file
-CONTEXT_CHARS = 200  # longer contexts are cut around the spans
+CONTEXT_CHARS = 240  # longer contexts are cut around the spans
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -315,8 +315,11 @@ def render_table(records: list[ErrorRecord], documents: dict[str, DocText], titl
     from rich.text import Text
 
     table = Table(title=title, show_lines=True, caption="gold ⟦span⟧, predicted ⟨span⟩", caption_justify="left")
-    for column in ("doc", "sent.", "layer", "class", "label", "gold", "predicted", "context"):
+    for column in ("doc", "sent.", "layer", "class", "label"):
         table.add_column(column, overflow="fold")
+    table.add_column("gold", overflow="fold", max_width=24)
+    table.add_column("predicted", overflow="fold", max_width=24)
+    table.add_column("context", overflow="fold", ratio=1)
     styles = {"gold": "underline green", "predicted": "bold red"}
     for r in records:
         plain, ranges = marked_context(documents[r.doc], r)

@@ -58,6 +58,7 @@ class Entry:
     submission: dict | None
     # The whole published result, for the per-system pages of the site.
     data: dict = field(default_factory=dict, compare=False, repr=False)
+    units: dict | None = None  # per-unit counts of the headline metrics, for the rank bands
 
 
 def _lookup(data: dict, dotted: str):
@@ -95,6 +96,7 @@ def entry_from_data(data: dict, path: Path) -> Entry:
         intervals=data["intervals"],
         submission=extractor.get("submission") if isinstance(extractor, dict) else None,
         data=data,
+        units=data["units"] if isinstance(data.get("units"), dict) else None,
     )
 
 
@@ -188,7 +190,50 @@ def _ranks(ranked: list[Entry]) -> list[int]:
     return ranks
 
 
-def _markdown(current: list[Entry], ranks: list[int], stale: list[Entry], card: dict) -> str:
+def _ranking(current: list[Entry]):
+    """Rank bands on the ranking metric (``benchmark.compare.rank_bands``)."""
+    from benchmark.compare import load_settings, rank_bands
+
+    return rank_bands([(e.name, {"metrics": e.metrics, "units": e.units}) for e in current], HEADLINE, load_settings())
+
+
+def _bands_markdown(current: list[Entry], ranking) -> list[str]:
+    from benchmark.compare import load_settings
+
+    settings = load_settings()
+    title = dict(COLUMNS)[HEADLINE]
+    lines = [
+        "",
+        "## Rank bands: which differences are significant",
+        "",
+        f"Systems in one band are not distinguishable on {title}: a band ends only where the difference "
+        "between two adjacent systems is significant by a two-sided paired approximate randomization test over the "
+        f"test set's sentences (all 2^m swaps of the m sentences where the two differ when 2^m ≤ {settings.permutations}, "
+        f"else {settings.permutations} random swaps, seed {settings.seed}), at α = {settings.alpha} after Holm's "
+        "correction over the adjacent pairs. `python -m benchmark compare A B` tests every headline metric.",
+        "",
+    ]
+    if ranking.floor is not None and ranking.floor > settings.alpha:
+        lines += [f"With {ranking.n_units} sentences, no adjacent difference can be significant here: the smallest "
+                  f"attainable p-value after Holm is {ranking.floor:.3g}.", ""]
+    lines += [f"| Band | System | {title} | Next system | Difference (points) | p | p (Holm) |",
+              "| ---: | --- | ---: | --- | ---: | ---: | ---: |"]
+    for entry, band, pair in zip(current, ranking.bands, ranking.pairs + [None]):
+        tail = "| | | |"
+        if pair is not None and pair.p_value is None:
+            tail = f"| {_signed(pair.difference)} | {pair.note} | |"
+        elif pair is not None:
+            tail = f"| {_signed(pair.difference)} | {pair.p_value:.4f} | {pair.p_holm:.4f}{' *' if pair.significant else ''} |"
+        following = pair.b if pair is not None else ""
+        lines.append(f"| {band} | {entry.name} | {_percent(entry.metrics.get(HEADLINE))} | {following} {tail}")
+    return lines
+
+
+def _signed(value) -> str:
+    return "—" if value is None else f"{100 * value:+.1f}"
+
+
+def _markdown(current: list[Entry], ranks: list[int], stale: list[Entry], card: dict, ranking=None) -> str:
     lines = [
         "# newsbench leaderboard",
         "",
@@ -204,6 +249,8 @@ def _markdown(current: list[Entry], ranks: list[int], stale: list[Entry], card: 
     for rank, entry in zip(ranks, current):
         cells = " | ".join(_cell(entry, metric) for metric, _ in COLUMNS)
         lines.append(f"| {rank} | {entry.name} | {entry.version} | {cells} |")
+    if ranking is not None and current:
+        lines += _bands_markdown(current, ranking)
     lines += ["", "## Reproducing a row", "", "From the repository root, after the README's setup:", ""]
     lines += [f"- **{e.name}**: `{e.command} publish=true`" for e in current]
     submissions = [e for e in current if e.submission]
@@ -237,6 +284,7 @@ def render(entries: list[Entry] | None = None) -> dict[Path, bytes]:
     current = sorted((e for e in entries if e.fingerprint == card["fingerprint"]), key=_rank_key)
     stale = sorted((e for e in entries if e.fingerprint != card["fingerprint"]), key=lambda e: e.name)
     ranks = _ranks(current)
+    ranking = _ranking(current)
     rows = [dict(_row_json(rank, e), status="current") for rank, e in zip(ranks, current)]
     rows += [dict(_row_json(None, e), status="stale") for e in stale]
     board = {
@@ -244,9 +292,19 @@ def render(entries: list[Entry] | None = None) -> dict[Path, bytes]:
         "headline": HEADLINE,
         "columns": [{"metric": m, "title": t} for m, t in COLUMNS],
         "systems": rows,
+        "bands": {
+            "metric": HEADLINE,
+            "test": "paired approximate randomization, Holm over the adjacent pairs",
+            "systems": {e.name: band for e, band in zip(current, ranking.bands)},
+            "adjacent": [
+                {"a": p.a, "b": p.b, "difference": _number(p.difference), "p_value": _number(p.p_value),
+                 "p_holm": _number(p.p_holm), "significant": p.significant, "note": p.note}
+                for p in ranking.pairs
+            ],
+        },
     }
     files = {
-        TABLE_FILE: _markdown(current, ranks, stale, card).encode(),
+        TABLE_FILE: _markdown(current, ranks, stale, card, ranking).encode(),
         CSV_FILE: _csv(rows).encode(),
         JSON_FILE: canonical_json(board).encode(),
     }

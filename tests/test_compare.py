@@ -192,3 +192,36 @@ def test_published_systems():
             (pair,) = entry["pairs"]
             assert pair["difference"] == pytest.approx(entry["scores"]["rules"] - entry["scores"]["spacy_sm"])
             assert 0 < pair["p_value"] <= 1 and pair["interval"]["low"] <= pair["difference"] <= pair["interval"]["high"] + 1e-12
+
+
+def test_multirun_summary_tables(tmp_path, capsys):
+    from omegaconf import OmegaConf
+
+    from benchmark.callbacks import MultirunSummary
+
+    strong, weak = strong_and_weak(20)
+    write(tmp_path / "0_strong" / "results.json", results("strong", strong))
+    write(tmp_path / "1_weak" / "results.json", results("weak", weak))
+    (tmp_path / "2_broken").mkdir()
+    write(tmp_path / "10_again" / "results.json", results("strong", strong))
+    MultirunSummary().on_multirun_end(OmegaConf.create({"hydra": {"sweep": {"dir": str(tmp_path)}}}))
+    out = capsys.readouterr().out
+    assert out.index("0_strong") < out.index("1_weak") < out.index("2_broken") < out.index("10_again")
+    assert "no results.json" in out
+    assert "0_strong − 1_weak" in out and "1_weak − 10_again" in out
+    rows = [line for line in out.splitlines() if "0_strong − 1_weak" in line]
+    assert "+100.0 (p=1.0e-04*)" in rows[0]
+    assert "-100.0 (p=1.0e-04*)" in [line for line in out.splitlines() if "1_weak − 10_again" in line][0]
+
+
+def test_multirun_ends_with_the_summary(tmp_path):
+    """The callback is configured in configs/run.yaml: a real multirun prints it at the end."""
+    out = run_cli("run", "-m", "model=rules,rules", f"hydra.sweep.dir={tmp_path / 'sweep'}")
+    assert out.returncode == 0, out.stderr
+    tail = out.stdout[out.stdout.rindex("headline metrics (%)"):]
+    assert "0_rules" in tail and "1_rules" in tail and "0_rules − 1_rules" in tail
+    published = json.loads((tmp_path / "sweep" / "0_rules" / "results.json").read_text(encoding="utf-8"))
+    if "units" in published:
+        assert "+0.0 (p=1.0000)" in tail
+    else:
+        assert "no units" in tail
