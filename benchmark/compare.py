@@ -110,7 +110,10 @@ def read_json(path: Path, what: str = "results") -> dict:
 
 
 def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    """A JSON number that is finite (ints of any size are; math.isfinite would overflow on them)."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
 
 
 def _string_at(data: dict, dotted: str, file: str, errors: list[DataError]) -> str:
@@ -185,8 +188,8 @@ def read_units(data: dict, file: str) -> tuple[dict[str, Units], list[DataError]
         if parsed is None:
             continue
         total = float(score(parsed.kind, parsed.counts.sum(axis=0)))
-        if not _is_number(value) or abs(total - value) > _SUM_TOLERANCE:
-            errors.append(DataError(file, None, f"units.{metric}", f"counts add up to {total!r}, not to the metric's {value!r}"))
+        if not (_is_number(value) and 0 <= value <= 1) or abs(total - value) > _SUM_TOLERANCE:
+            errors.append(DataError(file, None, f"units.{metric}", f"counts add up to {total!r}, not to the metric's {str(value)[:40]}"))
             continue
         units[metric] = parsed
     return units, errors
