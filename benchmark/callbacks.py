@@ -38,7 +38,7 @@ def summary_tables(sweep_dir: Path) -> list:
     from benchmark.scoring import HEADLINES
 
     settings = load_settings()
-    metrics = Table(title=f"multirun {sweep_dir}: headline metrics (%)", title_justify="left")
+    metrics = Table(title=Text(f"multirun {sweep_dir}: headline metrics (%)"), title_justify="left")
     metrics.add_column("job")
     metrics.add_column("system")
     for metric in HEADLINES:

@@ -403,7 +403,7 @@ def render_tables(scored: list[Scored], comparisons: list[MetricComparison], set
 
     many = len(scored) > 2
     title = f"{' vs '.join(s.label for s in scored)}: differences in points (A − B), paired tests"
-    pairs = Table(title=title, caption=(
+    pairs = Table(title=Text(title), caption=(
         f"Interval: paired bootstrap {int(100 * settings.level)}% ({settings.resamples} resamples). "
         f"p: two-sided paired randomization (exact when all swaps fit in {settings.permutations}, else approximate). "
         + ("Holm-corrected over the pairs of each metric; " if many else "")
@@ -467,11 +467,11 @@ class Ranking:
     floor: float | None  # smallest Holm-adjusted p any adjacent pair could get on these units
 
 
-def rank_bands(ranked: list[tuple[str, dict]], metric: str, settings: Settings) -> Ranking:
+def rank_bands(ranked: list[tuple[str, str, dict]], metric: str, settings: Settings) -> Ranking:
     """Bands of a ranking: a new band starts below an adjacent pair whose difference in
     ``metric`` is significant (paired randomization, Holm over the tested adjacent pairs).
 
-    ``ranked`` is (name, {"metrics": ..., "units": ...}) in rank order. A pair that
+    ``ranked`` is (name, file, {"metrics": ..., "units": ...}) in rank order. A pair that
     cannot be tested (a system without units for the metric) stays in one band: no
     evidence of a difference is not a difference. Bands follow adjacent pairs only, so
     two systems several bands apart are not claimed to differ beyond what the
@@ -479,17 +479,17 @@ def rank_bands(ranked: list[tuple[str, dict]], metric: str, settings: Settings) 
     """
     units: list[Units | None] = []
     errors: list[DataError] = []
-    for name, data in ranked:
+    for _, file, data in ranked:
         if not isinstance(data.get("units"), dict):
             units.append(None)
             continue
-        parsed, problems = read_units(data, name)
+        parsed, problems = read_units(data, file)
         errors += problems
         units.append(parsed.get(metric))
     if errors:
         raise DataErrors(errors)
     tests: list[tuple[float | None, float | None, str | None]] = []
-    for (name_a, data_a), (name_b, data_b), a, b in zip(ranked, ranked[1:], units, units[1:]):
+    for (_, _, data_a), (_, _, data_b), a, b in zip(ranked, ranked[1:], units, units[1:]):
         difference = None
         values = (data_a.get("metrics") or {}).get(metric), (data_b.get("metrics") or {}).get(metric)
         if all(_is_number(v) for v in values):
@@ -504,7 +504,7 @@ def rank_bands(ranked: list[tuple[str, dict]], metric: str, settings: Settings) 
     tested = [p for _, p, _ in tests if p is not None]
     adjusted = iter(holm(tested))
     pairs, bands = [], [1] if ranked else []
-    for ((name_a, _), (name_b, _)), (difference, p, note) in zip(zip(ranked, ranked[1:]), tests):
+    for ((name_a, _, _), (name_b, _, _)), (difference, p, note) in zip(zip(ranked, ranked[1:]), tests):
         p_holm = next(adjusted) if p is not None else None
         significant = p_holm is not None and p_holm <= settings.alpha
         pairs.append(Adjacent(name_a, name_b, difference, p, p_holm, significant, note))

@@ -174,7 +174,8 @@ def read_errors(path: Path, documents: dict[str, DocText]) -> list[ErrorRecord]:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise DataErrors([DataError(str(path), None, None, f"{size} bytes: larger than the {MAX_FILE_BYTES} allowed")])
-        lines = path.read_bytes().decode("utf-8").splitlines()
+        # split on newlines only: a JSON string may hold U+2028 or U+0085, which splitlines() breaks on
+        lines = path.read_bytes().decode("utf-8").split("\n")
     except (OSError, UnicodeDecodeError) as exc:
         raise DataErrors([DataError(str(path), None, None, f"unreadable: {exc}")]) from None
     records, errors = [], []
@@ -214,9 +215,10 @@ def check_against_results(records: list[ErrorRecord], results: dict, path: Path)
     if not isinstance(block, dict):
         raise DataErrors([DataError(str(path), None, "errors", "must be an object")])
     expected = {
-        layer: {c: n for c, n in (value.get("total") or {}).items() if n}
+        layer: {c: n for c, n in value["total"].items() if n}
         for layer, value in block.items() if isinstance(value, dict) and isinstance(value.get("total"), dict)
     }
+    expected = {layer: totals for layer, totals in expected.items() if totals}
     found = class_counts(records)
     if expected != found:
         raise DataErrors([DataError(str(path), None, "errors", "its class counts differ from errors.jsonl beside it: "
@@ -314,7 +316,7 @@ def render_table(records: list[ErrorRecord], documents: dict[str, DocText], titl
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=title, show_lines=True, caption="gold ⟦span⟧, predicted ⟨span⟩", caption_justify="left")
+    table = Table(title=Text(title), show_lines=True, caption="gold ⟦span⟧, predicted ⟨span⟩", caption_justify="left")
     for column in ("doc", "sent.", "layer", "class", "label"):
         table.add_column(column, overflow="fold")
     table.add_column("gold", overflow="fold", max_width=24)

@@ -194,7 +194,8 @@ def _ranking(current: list[Entry]):
     """Rank bands on the ranking metric (``benchmark.compare.rank_bands``)."""
     from benchmark.compare import load_settings, rank_bands
 
-    return rank_bands([(e.name, {"metrics": e.metrics, "units": e.units}) for e in current], HEADLINE, load_settings())
+    ranked = [(e.name, str(RESULTS_DIR / f"{e.name}.json"), {"metrics": e.metrics, "units": e.units}) for e in current]
+    return rank_bands(ranked, HEADLINE, load_settings())
 
 
 def _bands_markdown(current: list[Entry], ranking) -> list[str]:

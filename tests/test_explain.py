@@ -86,7 +86,8 @@ def cli(capsys):
     return call
 
 
-def test_lists_every_error_and_nothing_else(tmp_path, records, cli):
+def test_lists_every_error_and_nothing_else(tmp_path, records, cli, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "600")  # one line per row: the marked contexts are not folded
     run = write_run(tmp_path / "run", records)
     code, out, err = cli(run)
     assert code == 0, err
