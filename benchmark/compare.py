@@ -337,7 +337,8 @@ def pair_note(pair: PairResult, settings: Settings) -> str:
     if test.n_differing == 0:
         return "identical on every unit"
     if not pair.significant and test.smallest_p > settings.alpha:
-        return f"they differ on only {test.n_differing} units: p cannot fall below {test.smallest_p:.3g}"
+        units = "unit" if test.n_differing == 1 else "units"
+        return f"they differ on only {test.n_differing} {units}: p cannot fall below {test.smallest_p:.3g}"
     return ""
 
 
