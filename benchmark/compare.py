@@ -102,8 +102,8 @@ def read_json(path: Path, what: str = "results") -> dict:
         if size > MAX_FILE_BYTES:
             raise DataErrors([DataError(str(path), None, None, f"{size} bytes: larger than the {MAX_FILE_BYTES} allowed for {what}")])
         data = json.loads(path.read_bytes().decode("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise DataErrors([DataError(str(path), None, None, f"unreadable {what}: {exc}")]) from None
+    except (OSError, ValueError, RecursionError) as exc:  # ValueError: bad UTF-8, bad JSON, an int of 4,300+ digits
+        raise DataErrors([DataError(str(path), None, None, f"unreadable {what}: {str(exc)[:200]}")]) from None
     if not isinstance(data, dict):
         raise DataErrors([DataError(str(path), None, None, f"{what} must be a JSON object")])
     return data
@@ -132,7 +132,7 @@ def scoring_version(data: dict) -> str:
     version = provenance.get("scoring_version")
     if version is None and isinstance(provenance.get("scoring"), dict):
         version = provenance["scoring"].get("version")
-    return DEFAULT_SCORING_VERSION if version is None else str(version)
+    return DEFAULT_SCORING_VERSION if version is None else str(version)[:40]
 
 
 def _read_unit_block(block, metric: str, file: str) -> tuple[Units | None, list[DataError]]:
