@@ -439,8 +439,11 @@ def render_html(records: list[ErrorRecord], documents: dict[str, DocText], title
 
 
 def run_paths(argument: str) -> tuple[Path, Path]:
-    """(results.json, errors.jsonl) of a run directory or of a results file."""
-    path = Path(argument)
+    """(results.json, errors.jsonl) of a run directory, of a results file, or of a published
+    system (whose results keep counts only: explain then says how to get the records)."""
+    from benchmark.compare import resolve
+
+    path = Path(argument) if Path(argument).exists() else resolve(argument)
     directory = path if path.is_dir() else path.parent
     results = path if not path.is_dir() else path / "results.json"
     return results, directory / "errors.jsonl"
@@ -456,10 +459,14 @@ def load_run(argument: str) -> tuple[dict, list[ErrorRecord], dict[str, DocText]
                                                           "into outputs/runs/NAME/TIMESTAMP/)")])
     results = read_json(results_path)
     if not errors_path.exists():
+        from benchmark.leaderboard import RESULTS_DIR
+
         command = (results.get("system") or {}).get("command") if isinstance(results.get("system"), dict) else None
         command = command if isinstance(command, str) else "python -m benchmark run model=NAME"
-        raise DataErrors([DataError(str(errors_path), None, None, "absent: this run was scored before error records were written; "
-                                                                  f"re-run it with the current version (`{command}`) and explain the new run directory")])
+        why = ("published results keep the counts, not the error records"
+               if results_path.resolve().parent == RESULTS_DIR.resolve() else "this run was scored before error records were written")
+        raise DataErrors([DataError(str(errors_path), None, None, f"absent: {why}; run the system with the current version "
+                                                                  f"(`{command}`) and explain the run directory it prints")])
     card = dataset.card_metadata()
     fingerprint = (results.get("dataset") or {}).get("fingerprint") if isinstance(results.get("dataset"), dict) else None
     if fingerprint != card["fingerprint"]:

@@ -286,7 +286,7 @@ def render(entries: list[Entry] | None = None) -> dict[Path, bytes]:
     stale = sorted((e for e in entries if e.fingerprint != card["fingerprint"]), key=lambda e: e.name)
     ranks = _ranks(current)
     ranking = _ranking(current)
-    rows = [dict(_row_json(rank, e), status="current") for rank, e in zip(ranks, current)]
+    rows = [dict(_row_json(rank, e), status="current", band=band) for rank, e, band in zip(ranks, current, ranking.bands)]
     rows += [dict(_row_json(None, e), status="stale") for e in stale]
     board = {
         "dataset": {"name": card["name"], "version": card["version"], "fingerprint": card["fingerprint"]},

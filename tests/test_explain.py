@@ -221,8 +221,10 @@ def test_refusals(tmp_path, records, cli):
     bare = tmp_path / "bare"
     bare.mkdir()
     (bare / "results.json").write_text(json.dumps({"system": {"command": "python -m benchmark run model=x"}}), encoding="utf-8")
-    assert "re-run it with the current version (`python -m benchmark run model=x`)" in refused(cli, bare, "errors.jsonl")
+    assert "run the system with the current version (`python -m benchmark run model=x`)" in refused(cli, bare, "errors.jsonl")
     refused(cli, tmp_path / "nowhere", "not a run directory")
+    # A published system by name (the site points there): its results keep counts only.
+    assert "published results keep the counts" in refused(cli, "rules", "python -m benchmark run model=rules")
     other = write_run(tmp_path / "other", records, fingerprint="0" * 64)
     refused(cli, other, "dataset.fingerprint")
     mismatch = write_run(tmp_path / "mismatch", records)
@@ -259,7 +261,7 @@ def test_explain_a_real_run(real_run, documents, tmp_path):
     layers' records add up to the metrics' units (after scoring v2; before it, the way out)."""
     if not (real_run / "errors.jsonl").exists():
         out = run_cli("explain", str(real_run))
-        assert out.returncode == 1 and "re-run it with the current version" in out.stderr and "Traceback" not in out.stderr
+        assert out.returncode == 1 and "run the system with the current version" in out.stderr and "Traceback" not in out.stderr
         return
     results = json.loads((real_run / "results.json").read_text(encoding="utf-8"))
     rows = [json.loads(line) for line in (real_run / "errors.jsonl").read_text(encoding="utf-8").splitlines()]
