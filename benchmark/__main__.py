@@ -1,4 +1,5 @@
-"""``python -m benchmark SUBCOMMAND``: add, promote, validate, build, run, leaderboard, check, compare, explain.
+"""``python -m benchmark SUBCOMMAND``: add, promote, validate, build, run, leaderboard, check, compare, explain,
+export, import, agreement.
 
 ``run`` is a Hydra application and takes Hydra's command line (overrides,
 ``-m``, ``--cfg job``); the other subcommands are plain argparse commands.
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from benchmark.errors import DataError, DataErrors
 
-SUBCOMMANDS = ("add", "promote", "validate", "build", "run", "leaderboard", "check", "compare", "explain")
+SUBCOMMANDS = ("add", "promote", "validate", "build", "run", "leaderboard", "check", "compare", "explain", "export", "import", "agreement")
 
 
 def _add(args: argparse.Namespace) -> int:
@@ -147,6 +148,9 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--all", action="store_true", help="include correct units (default: errors only)")
     explain.add_argument("--html", type=Path, help="write a self-contained HTML page of the selected records to this file")
     explain.set_defaults(func=_explain)
+    from benchmark.formats.cli import add_parsers
+
+    add_parsers(sub)
     return parser
 
 

@@ -27,3 +27,20 @@ def run_cli(*args: str, cwd=ROOT, timeout: int = 600) -> subprocess.CompletedPro
     return subprocess.run(
         [sys.executable, "-m", "benchmark", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout
     )
+
+
+def copy_repository(target):
+    """A copy of the working tree (tracked and untracked, not ignored files), for
+    tests that run commands which write into the repository."""
+    import shutil
+    from pathlib import Path
+
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    target = Path(target)
+    for name in listed:
+        if (ROOT / name).is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, target / name)
+    return target

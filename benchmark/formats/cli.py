@@ -1,0 +1,79 @@
+"""``python -m benchmark export`` and ``import``: the file side of the formats.
+
+Both render everything in memory first and write only when every document
+passed, so a bad file leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import argparse
+from importlib import import_module
+from pathlib import Path
+
+from benchmark.annotators import WORK_DIR, check_name, work_path
+from benchmark.corpus import ANNOTATIONS_DIR, ROOT, read_seeds
+from benchmark.errors import DataErrors
+from benchmark.fileio import atomic_write_bytes
+from benchmark.formats import EXPORT_FORMATS, IMPORT_FORMATS
+from benchmark.formats.records import gold_json, source_documents
+
+
+def _module(name: str):
+    return import_module(f"benchmark.formats.{name}")
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def export_command(args: argparse.Namespace) -> int:
+    seeds = {s.id: s for s in read_seeds()}
+    source = args.source or ANNOTATIONS_DIR
+    # The adjudicated gold is held to the gold rules; a draft may still lack ids.
+    docs = source_documents(args.ids, seeds, source, gold=source.resolve() == ANNOTATIONS_DIR.resolve())
+    files = _module(args.format).export(docs, args.out)
+    for path, data in files.items():
+        atomic_write_bytes(path, data)
+    print(f"exported {len(docs)} document(s) as {args.format} to {args.out}" + "".join(f"\n  {_shown(p)}" for p in files))
+    return 0
+
+
+def import_command(args: argparse.Namespace) -> int:
+    errors = check_name(args.annotator)
+    if errors:
+        raise DataErrors(errors)
+    seeds = {s.id: s for s in read_seeds()}
+    docs = _module(args.format).read(args.path, seeds)
+    rendered = {work_path(args.annotator, doc.id): gold_json(doc).encode() for doc in docs}
+    for path, data in rendered.items():
+        atomic_write_bytes(path, data)
+    print(f"imported {len(docs)} document(s) for annotator {args.annotator}" + "".join(f"\n  {_shown(p)}" for p in rendered))
+    return 0
+
+
+def agreement_command(args: argparse.Namespace) -> int:
+    from benchmark import agreement
+
+    return agreement.command(args.ids, args.sheet or agreement.SHEET_FILE)
+
+
+def add_parsers(sub) -> None:
+    export = sub.add_parser("export", help="write records for an annotation tool or a trainer")
+    export.add_argument("--format", required=True, choices=EXPORT_FORMATS)
+    export.add_argument("ids", nargs="*", help="document ids (default: every record of the source)")
+    export.add_argument("--out", required=True, type=Path, help="output directory")
+    export.add_argument("--from", dest="source", type=Path, default=None,
+                        help=f"directory of records to export (default {_shown(ANNOTATIONS_DIR)}; e.g. {_shown(WORK_DIR)}/NAME)")
+    export.set_defaults(func=export_command)
+    imp = sub.add_parser("import", help="read an annotation tool's output into gold/work/ANNOTATOR/")
+    imp.add_argument("--format", required=True, choices=IMPORT_FORMATS)
+    imp.add_argument("path", type=Path, help="Label Studio JSON export, or a brat directory or .ann file")
+    imp.add_argument("--annotator", required=True, help="whose version this is (gold/work/ANNOTATOR/)")
+    imp.set_defaults(func=import_command)
+    agree = sub.add_parser("agreement", help="inter-annotator agreement of gold/work/*/ and an adjudication sheet")
+    agree.add_argument("ids", nargs="*", help="document ids (default: every document an annotator has)")
+    agree.add_argument("--sheet", type=Path, default=None, help="where to write the adjudication sheet (Markdown)")
+    agree.set_defaults(func=agreement_command)

@@ -1,0 +1,166 @@
+"""What every format module shares: the gold rendering, references, sources.
+
+The gold files are canonical JSON (``fileio.canonical_json``) with the key
+order of the guidelines (§4), which is not the pydantic field order for
+entity mentions and event arguments; ``gold_json`` restores it, so that a
+record read from a tool and written back is byte-identical to the gold it
+came from. Items are put in the guidelines' order (text order) on import, so
+the order in which a tool happens to list annotations never matters.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from benchmark.alignment import spans_to_tags, tokenize
+from benchmark.corpus import ANNOTATIONS_DIR, SeedDocument
+from benchmark.errors import DataError, DataErrors
+from benchmark.fileio import canonical_json
+from benchmark.layers import TAG_LAYERS
+from benchmark.schema import Document
+from benchmark.validation import check_document, parse_record
+
+ENTITY_KEYS = ("id", "start", "end", "text", "label", "entity")
+ARGUMENT_KEYS = ("role", "start", "end", "text")
+
+# Keys a reference string may carry, per kind of item; the first is required.
+REF_KEYS: dict[str, tuple[str, ...]] = {
+    "entity": ("id", "entity"),
+    "quote": ("id", "speaker_entity"),
+    "event": ("id", "event"),
+}
+REQUIRED_REF_KEYS: dict[str, tuple[str, ...]] = {"entity": ("id", "entity"), "quote": ("id",), "event": ("id", "event")}
+
+
+def gold_dict(doc: Document) -> dict:
+    """The record as the gold files store it (guidelines §4 key order)."""
+    record = doc.model_dump(mode="json")
+    if record["entities"] is not None:
+        record["entities"] = [{key: m[key] for key in ENTITY_KEYS} for m in record["entities"]]
+    if record["events"] is not None:
+        for event in record["events"]:
+            event["arguments"] = [{key: a[key] for key in ARGUMENT_KEYS} for a in event["arguments"]]
+    return record
+
+
+def gold_json(doc: Document) -> str:
+    return canonical_json(gold_dict(doc))
+
+
+def in_text_order(doc: Document) -> Document:
+    """Items sorted as the guidelines list them: by first offset, then id."""
+    def span_key(span) -> tuple:
+        return (span.start, span.end)
+
+    entities = None if doc.entities is None else sorted(doc.entities, key=lambda m: (m.start, m.end, m.id or ""))
+    quotes = None
+    if doc.quotes is not None:
+        quotes = [q.model_copy(update={"content": sorted(q.content, key=span_key)}) for q in doc.quotes]
+        quotes.sort(key=lambda q: (q.content[0].start, q.content[0].end, q.id or ""))
+    events = None
+    if doc.events is not None:
+        events = [
+            e.model_copy(update={"arguments": sorted(e.arguments, key=lambda a: (a.start, a.end, a.role))})
+            for e in doc.events
+        ]
+        events.sort(key=lambda e: (e.trigger.start, e.trigger.end, e.id or ""))
+    return doc.model_copy(update={"entities": entities, "quotes": quotes, "events": events})
+
+
+def format_ref(pairs: Mapping[str, str | None]) -> str:
+    """``id=m01 entity=mike_pompeo``: the ids a tool has no field for."""
+    return " ".join(f"{key}={value}" for key, value in pairs.items() if value is not None)
+
+
+def parse_ref(raw: str, kind: str) -> tuple[dict[str, str], list[str]]:
+    """The pairs of a reference string, and what is wrong with it (messages)."""
+    pairs: dict[str, str] = {}
+    problems: list[str] = []
+    troubled: set[str] = set()
+    allowed = REF_KEYS[kind]
+    for part in raw.split():
+        key, sep, value = part.partition("=")
+        troubled.add(key)
+        if not sep or not value:
+            problems.append(f"reference {raw!r}: {part!r} is not key=value")
+        elif key not in allowed:
+            problems.append(f"reference {raw!r}: unknown key {key!r} (known for {kind}: {', '.join(allowed)})")
+        elif key in pairs:
+            problems.append(f"reference {raw!r}: {key} given twice")
+        else:
+            pairs[key] = value
+            troubled.discard(key)
+    for key in REQUIRED_REF_KEYS[kind]:
+        if key not in pairs and key not in troubled:
+            problems.append(f"missing {key} (write it as {key}=... in the annotation's note)")
+    return pairs, problems
+
+
+def token_alignment_errors(doc: Document, file: str) -> list[DataError]:
+    """Gold spans must fall on canonical tokens: the dataset build refuses them
+    otherwise, so an import says so at once, where the annotator can fix it."""
+    tokens = tokenize(doc.text)
+    errors = []
+    for layer in TAG_LAYERS:
+        projection = spans_to_tags(tokens, layer.spans(doc))
+        for start, end, label in projection.projected:
+            errors.append(DataError(file, doc.id, layer.source, f"{label} span [{start}, {end}) {doc.text[start:end]!r} cuts a canonical token"))
+        for start, end, label in projection.dropped:
+            errors.append(DataError(file, doc.id, layer.source, f"{label} span [{start}, {end}) {doc.text[start:end]!r} overlaps another span of the {layer.feature} layer"))
+    return errors
+
+
+def checked_gold(raw: dict, file: str, seeds: Mapping[str, SeedDocument]) -> tuple[Document | None, list[DataError]]:
+    """A record rebuilt from a tool, held to every rule the gold obeys."""
+    doc, errors = parse_record(raw, file, str(raw.get("id")))
+    if doc is None:
+        return None, errors
+    reference = seeds.get(doc.id)
+    if reference is None:
+        return None, [DataError(file, doc.id, "id", "no seed document has this id (add the article first)")]
+    doc = in_text_order(doc)
+    errors = check_document(doc, file=file, record=doc.id, gold=True, reference=reference)
+    if not errors:
+        errors = token_alignment_errors(doc, file)
+    return (None if errors else doc), errors
+
+
+def read_record(path: Path, seeds: Mapping[str, SeedDocument], gold: bool = True) -> Document:
+    """One record file (gold, work or draft) checked against its seed; a draft
+    (``gold=False``) may still lack ids, which the annotator then supplies."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataErrors([DataError(str(path), path.stem, None, "no such record")]) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataErrors([DataError(str(path), path.stem, None, f"invalid JSON: {exc}")]) from None
+    doc, errors = parse_record(raw, str(path), path.stem)
+    if doc is not None:
+        reference = seeds.get(doc.id)
+        if reference is None:
+            errors.append(DataError(str(path), doc.id, "id", "no seed document has this id"))
+        else:
+            errors += check_document(doc, file=str(path), record=doc.id, gold=gold, reference=reference)
+    if errors:
+        raise DataErrors(errors)
+    return doc
+
+
+def source_documents(ids: Iterable[str], seeds: Mapping[str, SeedDocument], source: Path = ANNOTATIONS_DIR, gold: bool = True) -> list[Document]:
+    """The records to export: ``source/ID.json`` for each id (every file of
+    ``source`` when no id is given), in the order given."""
+    wanted = list(ids) or sorted(p.stem for p in source.glob("*.json"))
+    if not wanted:
+        raise DataErrors([DataError(str(source), None, None, "no record to export")])
+    errors: list[DataError] = []
+    docs: list[Document] = []
+    for doc_id in wanted:
+        try:
+            docs.append(read_record(source / f"{doc_id}.json", seeds, gold))
+        except DataErrors as exc:
+            errors += exc.errors
+    if errors:
+        raise DataErrors(errors)
+    return docs

@@ -1,0 +1,327 @@
+"""Round-trips through Label Studio and brat, CoNLL and DocBin exports, bad imports.
+
+The gold must come back byte for byte through every two-way format; the
+tool-side files are built as the tools' published formats describe them
+(Label Studio's JSON export of a submitted pre-annotation is the prediction's
+result under ``annotations``, which is what ``_as_labelstudio_export`` does).
+"""
+
+import json
+import random
+import xml.etree.ElementTree as ET
+
+import pytest
+import spacy
+from spacy.tokens import DocBin
+
+from benchmark.corpus import ANNOTATIONS_DIR, SeedDocument, read_seeds
+from benchmark.dataset import DATA_FILE
+from benchmark.errors import DataErrors
+from benchmark.formats import brat, conll, docbin, labelstudio
+from benchmark.formats.records import gold_json, parse_ref
+from benchmark.layers import TAG_LAYERS
+from benchmark.schema import ENTITY_LABELS, EVENT_ROLES, EVENT_TYPES, Document
+from benchmark.validation import read_gold
+from conftest import SEED_ID, copy_repository, run_cli
+
+
+@pytest.fixture(scope="module")
+def seeds():
+    return {s.id: s for s in read_seeds()}
+
+
+@pytest.fixture(scope="module")
+def gold_docs(seeds):
+    return read_gold(seeds.values())
+
+
+def _gold_bytes(doc_id=SEED_ID) -> bytes:
+    return (ANNOTATIONS_DIR / f"{doc_id}.json").read_bytes()
+
+
+def _write(files):
+    for path, data in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def _as_labelstudio_export(tasks: list[dict]) -> list[dict]:
+    """What Label Studio exports once an annotator submits the pre-annotation unchanged."""
+    return [
+        {"id": n, "data": t["data"], "annotations": [{"id": n, "result": t["predictions"][0]["result"], "was_cancelled": False}],
+         "predictions": t["predictions"]}
+        for n, t in enumerate(tasks, start=1)
+    ]
+
+
+def _labelstudio_export(docs, tmp_path):
+    files = labelstudio.export(docs, tmp_path / "ls")
+    tasks = json.loads(files[tmp_path / "ls" / "tasks.json"])
+    return _as_labelstudio_export(tasks)
+
+
+def _write_json(path, value):
+    path.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+# ------------------------------------------------------------------ round-trips
+
+def test_brat_round_trip_gives_back_the_gold_byte_for_byte(gold_docs, seeds, tmp_path):
+    _write(brat.export(gold_docs, tmp_path))
+    (doc,) = brat.read(tmp_path, seeds)
+    assert gold_json(doc).encode() == _gold_bytes()
+
+
+def test_brat_round_trip_does_not_depend_on_line_order(gold_docs, seeds, tmp_path):
+    _write(brat.export(gold_docs, tmp_path))
+    ann = tmp_path / f"{SEED_ID}.ann"
+    lines = ann.read_text(encoding="utf-8").splitlines()
+    random.Random(7).shuffle(lines)
+    ann.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (doc,) = brat.read(ann, seeds)
+    assert gold_json(doc).encode() == _gold_bytes()
+
+
+def test_labelstudio_round_trip_gives_back_the_gold_byte_for_byte(gold_docs, seeds, tmp_path):
+    path = _write_json(tmp_path / "export.json", _labelstudio_export(gold_docs, tmp_path))
+    (doc,) = labelstudio.read(path, seeds)
+    assert gold_json(doc).encode() == _gold_bytes()
+
+
+def test_labelstudio_round_trip_survives_reordering_and_reversed_relations(gold_docs, seeds, tmp_path):
+    export = _labelstudio_export(gold_docs, tmp_path)
+    result = export[0]["annotations"][0]["result"]
+    random.Random(3).shuffle(result)
+    for item in result:
+        if item["type"] == "relation" and item["labels"] != ["Parent"]:
+            item["from_id"], item["to_id"], item["direction"] = item["to_id"], item["from_id"], "left"
+    (doc,) = labelstudio.read(_write_json(tmp_path / "export.json", export), seeds)
+    assert gold_json(doc).encode() == _gold_bytes()
+
+
+def test_exports_are_deterministic(gold_docs, tmp_path):
+    for module in (brat, labelstudio, conll, docbin):
+        assert module.export(gold_docs, tmp_path) == module.export(gold_docs, tmp_path)
+
+
+# ------------------------------------------------------------------ what the files say
+
+def test_brat_writes_discontinuous_content_and_every_line_kind(gold_docs):
+    ann = brat.export_document(gold_docs[0])
+    lines = ann.splitlines()
+    assert any(line.startswith("T") and "\tContent 0 151;232 294\t" in line for line in lines)
+    assert {line[0] for line in lines} == {"T", "E", "R", "A", "#"}
+    assert any(line.split("\t")[1].startswith("Contact_Phone-Write:") for line in lines if line.startswith("E"))
+    # ev07 has two Participants: brat numbers the second.
+    assert any("Participant:" in line and "Participant2:" in line for line in lines if line.startswith("E"))
+    notes = [line.split("\t")[2] for line in lines if line.startswith("#")]
+    assert "id=m01 entity=mike_pompeo" in notes and "id=ev01 event=call_pompeo_lavrov" in notes
+    assert "id=q6" in notes  # no speaker entity: nothing written for it
+
+
+def test_brat_configuration_declares_the_schema():
+    conf = brat.annotation_conf()
+    sections = {}
+    current = None
+    for line in conf.splitlines():
+        if line.startswith("["):
+            current = line.strip("[]")
+            sections[current] = []
+        elif line and not line.startswith("#") and current:
+            sections[current].append(line)
+    assert set(ENTITY_LABELS) <= set(sections["entities"])
+    events = {line.split("\t")[0]: line.split("\t")[1] for line in sections["events"]}
+    assert set(events) == {t.replace(".", "_") for t in EVENT_TYPES}
+    assert all(f"{role}*:" in events["Contact_Phone-Write"] for role in EVENT_ROLES["Contact.Phone-Write"])
+    assert sections["attributes"] == ["Kind\tArg:Content, Value:direct|indirect|mixed"]
+    assert {line.split("\t")[0] for line in sections["relations"]} == {"Cue", "Speaker", "Parent"}
+
+
+def test_labelstudio_config_offers_every_label_and_role():
+    root = ET.fromstring(labelstudio.labeling_config())
+    labels = {c.get("name"): [lab.get("value") for lab in c] for c in root.iter("Labels")}
+    assert labels["entity"] == list(ENTITY_LABELS) and labels["event"] == list(EVENT_TYPES)
+    assert labels["quote"] == ["Content", "Cue", "Speaker"] and labels["argument"] == ["Argument"]
+    relations = {r.get("value") for r in root.iter("Relation")}
+    assert {"Cue", "Speaker", "Parent"} | {role for roles in EVENT_ROLES.values() for role in roles} == relations
+    (textarea,) = root.iter("TextArea")
+    assert textarea.get("perRegion") == "true" and textarea.get("toName") == "text"
+    (choices,) = root.iter("Choices")
+    assert choices.get("perRegion") == "true" and [c.get("value") for c in choices] == ["direct", "indirect", "mixed"]
+
+
+def test_labelstudio_tasks_carry_the_record_as_prediction(gold_docs):
+    task = labelstudio.export_task(gold_docs[0])
+    assert task["data"] == {"text": gold_docs[0].text, "doc_id": SEED_ID, "date": "2019-03"}
+    result = task["predictions"][0]["result"]
+    labels = [r for r in result if r["type"] == "labels"]
+    entity = next(r for r in labels if r["from_name"] == "entity")
+    assert entity["value"] == {"start": 31, "end": 42, "text": "Mike Pompeo", "labels": ["PER"]}
+    ref = next(r for r in result if r["type"] == "textarea" and r["id"] == entity["id"])
+    assert ref["value"]["text"] == ["id=m01 entity=mike_pompeo"]
+    # q1 has two content spans: two Content regions with the same quotation id.
+    q1 = [r for r in result if r["type"] == "textarea" and r["value"]["text"][0].startswith("id=q1 ")]
+    assert [(r["value"]["start"], r["value"]["end"]) for r in q1] == [(0, 151), (232, 294)]
+    roles = [r["labels"][0] for r in result if r["type"] == "relation"]
+    assert roles.count("Cue") == roles.count("Speaker") == 7 and roles.count("Parent") == 1
+    assert len(roles) - 15 == sum(len(e.arguments) for e in gold_docs[0].events)
+
+
+def test_labelstudio_offsets_are_utf16_code_units(tmp_path):
+    """Label Studio counts in JavaScript string units: a character outside the BMP is two."""
+    text = "🙂 Emmanuel Macron a dit que tout va bien."
+    seed = SeedDocument("x", None, text)
+    doc = Document(id="x", text=text, entities=[{"id": "m1", "start": 2, "end": 17, "text": "Emmanuel Macron", "label": "PER", "entity": "macron"}],
+                   quotes=[], events=[])
+    task = labelstudio.export_task(doc)
+    region = task["predictions"][0]["result"][0]
+    assert (region["value"]["start"], region["value"]["end"]) == (3, 18)
+    (back,) = labelstudio.read(_write_json(tmp_path / "e.json", _as_labelstudio_export([task])), {"x": seed})
+    assert back.entities[0].start == 2 and back.entities[0].text == "Emmanuel Macron"
+
+
+def test_conll_columns_are_the_packaged_tags(gold_docs):
+    text = conll.export_document(gold_docs[0])
+    row = json.loads(DATA_FILE.read_text(encoding="utf-8").splitlines()[0])
+    blocks = text.split("\n\n")
+    assert blocks[0] == "-DOCSTART- O O O O O"
+    sentences = [block.splitlines() for block in blocks[1:] if block]
+    assert len(sentences) == len(row["sentence_starts"])
+    lines = [line.split(" ") for sentence in sentences for line in sentence]
+    assert [line[0] for line in lines] == row["tokens"]
+    for column, layer in enumerate(TAG_LAYERS, start=1):
+        tags = [line[column] for line in lines]
+        expected = [layer.names[i] for i in row[layer.feature]]
+        # Only a chunk that crosses a sentence edge may differ (it restarts with B-).
+        assert [t[2:] for t in tags] == [t[2:] for t in expected]
+        assert sum(t.startswith("B-") for t in tags) >= sum(t.startswith("B-") for t in expected)
+    assert sum(line[1].startswith("B-") for line in lines) == len(gold_docs[0].entities)
+
+
+def test_docbin_holds_the_entities_on_the_text(gold_docs, tmp_path):
+    _write(docbin.export(gold_docs, tmp_path))
+    (sdoc,) = DocBin().from_disk(tmp_path / docbin.FILE_NAME).get_docs(spacy.blank("fr").vocab)
+    assert sdoc.text == gold_docs[0].text and sdoc.user_data["id"] == SEED_ID
+    assert [(e.start_char, e.end_char, e.label_) for e in sdoc.ents] == [(m.start, m.end, m.label) for m in gold_docs[0].entities]
+
+
+def test_reference_strings():
+    assert parse_ref("id=m01 entity=mike_pompeo", "entity") == ({"id": "m01", "entity": "mike_pompeo"}, [])
+    pairs, problems = parse_ref("id=m01 colour=red", "entity")
+    assert pairs == {"id": "m01"} and any("unknown key 'colour'" in p for p in problems) and any("missing entity" in p for p in problems)
+    assert parse_ref("", "event")[1] == ["missing id (write it as id=... in the annotation's note)", "missing event (write it as event=... in the annotation's note)"]
+
+
+# ------------------------------------------------------------------ bad imports
+
+def _brat_errors(gold_docs, seeds, tmp_path, edit) -> list[str]:
+    _write(brat.export(gold_docs, tmp_path))
+    ann = tmp_path / f"{SEED_ID}.ann"
+    ann.write_text(edit(ann.read_text(encoding="utf-8")), encoding="utf-8")
+    with pytest.raises(DataErrors) as caught:
+        brat.read(tmp_path, seeds)
+    return [str(e) for e in caught.value.errors]
+
+
+def _line_of(ann: str, prefix: str) -> int:
+    return next(n for n, line in enumerate(ann.splitlines(), start=1) if line.startswith(prefix))
+
+
+def test_brat_span_off_the_text_is_located(gold_docs, seeds, tmp_path):
+    ann = brat.export_document(gold_docs[0])
+    end = len(gold_docs[0].text)
+    errors = _brat_errors(gold_docs, seeds, tmp_path, lambda a: a.replace("T1\tPER 31 42\t", f"T1\tPER {end - 3} {end + 8}\t"))
+    assert errors == [f"{tmp_path / (SEED_ID + '.ann')}, record line 1 (T1): span [{end - 3}, {end + 8}) does not fit the text ({end} characters)"]
+    shifted = _brat_errors(gold_docs, seeds, tmp_path, lambda a: a.replace("T2\tPER 94 108\t", "T2\tPER 95 109\t"))
+    assert len(shifted) == 1 and f"line {_line_of(ann, 'T2')} (T2)" in shifted[0] and "95 109 does not fit the text" in shifted[0]
+
+
+def test_brat_unknown_label_dangling_relation_and_missing_id(gold_docs, seeds, tmp_path):
+    def edit(ann: str) -> str:
+        ann = ann.replace("T3\tLOC ", "T3\tGPE ")
+        ann = ann.replace("Cue Arg1:T30 Arg2:T31", "Cue Arg1:T30 Arg2:T999")
+        return "\n".join(line for line in ann.splitlines() if "AnnotatorNotes T5\t" not in line) + "\n"
+
+    errors = _brat_errors(gold_docs, seeds, tmp_path, edit)
+    assert any("record line 3 (T3): unknown label 'GPE'" in e for e in errors)
+    assert any("(R1): dangling relation: T999 is not a text-bound annotation of this file" in e for e in errors)
+    assert any("record line 5 (T5): missing id" in e for e in errors) and any("(T5): missing entity" in e for e in errors)
+    assert any("(T31): Cue 'déclaré' is linked to no quotation or event" in e for e in errors)
+    assert len(errors) == 5, errors
+
+
+def test_brat_unknown_role_and_unlinked_cue(gold_docs, seeds, tmp_path):
+    def edit(ann: str) -> str:
+        ann = ann.replace(" Agent:", " Pilot:", 1)
+        return "\n".join(line for line in ann.splitlines() if not line.startswith("R1\t")) + "\n"
+
+    errors = _brat_errors(gold_docs, seeds, tmp_path, edit)
+    assert any("unknown role 'Pilot' for Contact_Phone-Write" in e for e in errors)
+    assert any("(T31): Cue 'déclaré' is linked to no quotation or event" in e for e in errors)
+
+
+def _labelstudio_errors(gold_docs, seeds, tmp_path, edit) -> list[str]:
+    export = _labelstudio_export(gold_docs, tmp_path)
+    edit(export[0]["annotations"][0]["result"], export)
+    with pytest.raises(DataErrors) as caught:
+        labelstudio.read(_write_json(tmp_path / "export.json", export), seeds)
+    return [str(e) for e in caught.value.errors]
+
+
+def test_labelstudio_bad_export_is_reported_item_by_item(gold_docs, seeds, tmp_path):
+    def edit(result, export):
+        result[0]["value"].update(start=5000, end=5011)  # m01 off the text
+        next(r for r in result if r["type"] == "labels" and r["id"] == "e3")["value"]["labels"] = ["GPE"]
+        next(r for r in result if r["type"] == "relation")["to_id"] = "nowhere"
+        result[:] = [r for r in result if not (r["type"] == "textarea" and r["id"] == "e5")]
+
+    errors = _labelstudio_errors(gold_docs, seeds, tmp_path, edit)
+    where = f"{tmp_path / 'export.json'}, record task 1 ({SEED_ID})"
+    assert f"{where}, field result[0] (region e1): span [5000, 5011) does not fit the text ({len(gold_docs[0].text)} characters)" in errors
+    assert any("(region e3): unknown label(s) ['GPE'] for entity" in e for e in errors)
+    assert any("(relation Cue): dangling relation: region 'nowhere' is not a labelled region of this task" in e for e in errors)
+    assert f"{where}, field region e5: missing id (write it as id=... in the annotation's note)" in errors
+    assert any("region q1cue: Cue 'déclaré' is linked to no quotation or event" in e for e in errors)
+    assert len(errors) == 6, errors  # e5 lacks its entity id too
+
+
+def test_labelstudio_needs_one_annotation_per_task(gold_docs, seeds, tmp_path):
+    errors = _labelstudio_errors(gold_docs, seeds, tmp_path, lambda result, export: export[0]["annotations"].append(dict(export[0]["annotations"][0])))
+    assert errors == [f"{tmp_path / 'export.json'}, record task 1 ({SEED_ID}), field annotations: expected one submitted annotation, found 2 (import one annotator's export at a time)"]
+
+
+# ------------------------------------------------------------------ the commands
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory):
+    return copy_repository(tmp_path_factory.mktemp("repo") / "newsbench")
+
+
+def test_export_and_import_commands(repo):
+    for fmt in ("labelstudio", "brat", "conll", "docbin"):
+        result = run_cli("export", "--format", fmt, "--out", f"out/{fmt}", cwd=repo)
+        assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (repo / "out" / "brat").iterdir()) == [f"{SEED_ID}.ann", f"{SEED_ID}.txt", "annotation.conf"]
+    assert sorted(p.name for p in (repo / "out" / "labelstudio").iterdir()) == ["config.xml", "tasks.json"]
+    result = run_cli("import", "--format", "brat", "out/brat", "--annotator", "alice", cwd=repo)
+    assert result.returncode == 0, result.stderr
+    assert (repo / "gold" / "work" / "alice" / f"{SEED_ID}.json").read_bytes() == _gold_bytes()
+    # A work file can be exported again (to give an annotator their own version back).
+    result = run_cli("export", "--format", "labelstudio", SEED_ID, "--from", "gold/work/alice", "--out", "out/again", cwd=repo)
+    assert result.returncode == 0, result.stderr
+    assert (repo / "out" / "again" / "tasks.json").read_bytes() == (repo / "out" / "labelstudio" / "tasks.json").read_bytes()
+
+
+def test_a_bad_import_writes_nothing(repo):
+    assert run_cli("export", "--format", "labelstudio", "--out", "out/bad", cwd=repo).returncode == 0
+    export = _as_labelstudio_export(json.loads((repo / "out" / "bad" / "tasks.json").read_text(encoding="utf-8")))
+    export[0]["annotations"][0]["result"][0]["value"]["labels"] = ["MISC"]
+    _write_json(repo / "bad.json", export)
+    result = run_cli("import", "--format", "labelstudio", "bad.json", "--annotator", "carol", cwd=repo)
+    assert result.returncode == 1
+    assert "bad.json, record task 1" in result.stderr and "unknown label(s) ['MISC']" in result.stderr
+    assert "nothing was written" in result.stderr and "Traceback" not in result.stderr
+    assert not (repo / "gold" / "work" / "carol").exists()
+    result = run_cli("import", "--format", "brat", "out/bad", "--annotator", "../evil", cwd=repo)
+    assert result.returncode == 1 and "annotator name '../evil'" in result.stderr
