@@ -325,3 +325,18 @@ def test_a_bad_import_writes_nothing(repo):
     assert not (repo / "gold" / "work" / "carol").exists()
     result = run_cli("import", "--format", "brat", "out/bad", "--annotator", "../evil", cwd=repo)
     assert result.returncode == 1 and "annotator name '../evil'" in result.stderr
+
+
+def test_rule_violations_name_the_tools_item(gold_docs, seeds, tmp_path):
+    """A span that fits the text but breaks a guideline rule is traced back to its brat line / region."""
+    errors = _brat_errors(gold_docs, seeds, tmp_path, lambda a: a.replace("T10\tPER 515 521\tPompeo", "T10\tPER 514 521\t Pompeo"))
+    assert errors == [f"{tmp_path / (SEED_ID + '.ann')}, record {SEED_ID} (line 10, T10), field entities[9]: span ' Pompeo' starts or ends with whitespace"]
+    errors = _brat_errors(gold_docs, seeds, tmp_path, lambda a: a.replace("T12\tLOC 545 555\tÉtats-Unis", "T12\tLOC 545 550\tÉtats"))
+    assert len(errors) == 1 and f"record {SEED_ID}, field entities: LOC span [545, 550) 'États' cuts a canonical token" in errors[0]
+
+    def shift(result, export):
+        region = next(r for r in result if r.get("id") == "v2" and r["type"] == "labels")
+        region["value"].update(start=242, text=" conversation")
+
+    errors = _labelstudio_errors(gold_docs, seeds, tmp_path, shift)
+    assert errors == [f"{tmp_path / 'export.json'} (task 1 ({SEED_ID})), record {SEED_ID} (region v2), field events[1].trigger: span ' conversation' starts or ends with whitespace"]

@@ -312,13 +312,16 @@ class _Reader:
                 if ident not in used:
                     self.error(span.line, ident, f"{span.label} {self.text[span.fragments[0][0]:span.fragments[-1][1]]!r} is linked to no quotation or event")
 
-    def record(self, seed: SeedDocument) -> dict:
+    def record(self, seed: SeedDocument) -> tuple[dict, dict[str, list[str]]]:
+        """The raw record, and per layer the line each item comes from."""
         p = self.parsed
+        origins: dict[str, list[str]] = {"entities": [], "quotes": [], "events": []}
         entities = []
         for ident, span in p.spans.items():
             if span.label in ENTITY_LABELS:
                 ref = self.ref(ident, span.line, "entity")
                 entities.append({"id": ref.get("id"), **self.span_dict(ident), "label": span.label, "entity": ref.get("entity")})
+                origins["entities"].append(f"line {span.line}, {ident}")
         quotes, quote_id = [], {}
         for ident, span in p.spans.items():
             if span.label == CONTENT:
@@ -335,6 +338,7 @@ class _Reader:
                 if len(targets) > 1:
                     self.error(span.line, ident, f"a quotation has at most one {label} relation, found {len(targets)}")
             parent = links["Parent"][0] if links["Parent"] else None
+            origins["quotes"].append(f"line {span.line}, {ident}")
             quotes.append({
                 "id": ref.get("id"),
                 "kind": kinds[0] if kinds else "direct",
@@ -349,12 +353,13 @@ class _Reader:
             ref = self.ref(ident, line, "event")
             if trigger not in p.spans or any(target not in p.spans for _, target in arguments):
                 continue
+            origins["events"].append(f"line {line}, {ident}")
             events.append({
                 "id": ref.get("id"), "event": ref.get("event"), "type": BRAT_EVENT_TYPES[label],
                 "trigger": self.span_dict(trigger),
                 "arguments": [{"role": role, **self.span_dict(target)} for role, target in arguments],
             })
-        return {"id": self.doc_id, "date": seed.date, "text": self.text, "entities": entities, "quotes": quotes, "events": events}
+        return {"id": self.doc_id, "date": seed.date, "text": self.text, "entities": entities, "quotes": quotes, "events": events}, origins
 
 
 def read_document(ann: Path, seeds: Mapping[str, SeedDocument]) -> tuple[Document | None, list[DataError]]:
@@ -374,10 +379,10 @@ def read_document(ann: Path, seeds: Mapping[str, SeedDocument]) -> tuple[Documen
     reader = _Reader(ann, text, doc_id)
     reader.parse(content)
     reader.check_links()
-    raw = reader.record(seed)  # also reports missing ids; skips what was already reported
+    raw, origins = reader.record(seed)  # also reports missing ids; skips what was already reported
     if reader.errors:
         return None, reader.errors
-    return checked_gold(raw, str(ann), seeds)
+    return checked_gold(raw, str(ann), seeds, origins)
 
 
 def read(path: Path, seeds: Mapping[str, SeedDocument]) -> list[Document]:

@@ -304,7 +304,9 @@ class _Reader:
             self.error(f"region {region}", problem)
         return pairs
 
-    def record(self, seed: SeedDocument) -> dict:
+    def record(self, seed: SeedDocument) -> tuple[dict, dict[str, list[str]]]:
+        """The raw record, and per layer the region each item comes from."""
+        origins: dict[str, list[str]] = {"entities": [], "quotes": [], "events": []}
         quote_links, arguments = self.links()
         used = {t for links in quote_links.values() for targets in links.values() for t in targets}
         used |= {r for args in arguments.values() for _, r in args} | set(arguments) | self.excused
@@ -319,6 +321,7 @@ class _Reader:
             if control == "entity":
                 ref = self.ref(ident, "entity")
                 entities.append({"id": ref.get("id"), **self.span_dict(ident), "label": label, "entity": ref.get("entity")})
+                origins["entities"].append(f"region {ident}")
         groups: dict[str, list[str]] = {}
         refs: dict[str, dict[str, str]] = {}
         for ident, (_, label, *_ ) in self.regions.items():
@@ -329,15 +332,17 @@ class _Reader:
         quotes = []
         for quote_id, segments in groups.items():
             quotes.append(self.quote(quote_id, segments, refs, quote_links))
+            origins["quotes"].append("region " + ", ".join(segments))
         events = []
         for ident, (control, label, *_ ) in self.regions.items():
             if control == "event":
                 ref = self.ref(ident, "event")
+                origins["events"].append(f"region {ident}")
                 events.append({
                     "id": ref.get("id"), "event": ref.get("event"), "type": label, "trigger": self.span_dict(ident),
                     "arguments": [{"role": role, **self.span_dict(r)} for role, r in arguments.get(ident, [])],
                 })
-        return {"id": self.doc_id, "date": seed.date, "text": self.text, "entities": entities, "quotes": quotes, "events": events}
+        return {"id": self.doc_id, "date": seed.date, "text": self.text, "entities": entities, "quotes": quotes, "events": events}, origins
 
     def one(self, quote_id: str, what: str, values: set) -> object:
         if len(values) > 1:
@@ -390,9 +395,9 @@ def read(path: Path, seeds: Mapping[str, SeedDocument]) -> list[Document]:
             seen[reader.doc_id] = number
             for index, item in enumerate(result):
                 reader.read_result(index, item)
-            raw = reader.record(seed)  # links and ids; skips what was already reported
+            raw, origins = reader.record(seed)  # links and ids; skips what was already reported
             if not reader.errors:
-                doc, problems = checked_gold(raw, f"{path} ({reader.where})", seeds)
+                doc, problems = checked_gold(raw, f"{path} ({reader.where})", seeds, origins)
                 errors += problems
                 if doc is not None:
                     docs.append(doc)

@@ -11,6 +11,7 @@ the order in which a tool happens to list annotations never matters.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -112,11 +113,51 @@ def token_alignment_errors(doc: Document, file: str) -> list[DataError]:
     return errors
 
 
-def checked_gold(raw: dict, file: str, seeds: Mapping[str, SeedDocument]) -> tuple[Document | None, list[DataError]]:
-    """A record rebuilt from a tool, held to every rule the gold obeys."""
+_ITEM = re.compile(r"^(entities|quotes|events)\[(\d+)\]")
+
+
+def _sort_key(layer: str, item: dict) -> tuple:
+    if layer == "entities":
+        return (item.get("start", 0), item.get("end", 0), item.get("id") or "")
+    if layer == "quotes":
+        first = min(item.get("content") or [{}], key=lambda s: s.get("start", 0))
+        return (first.get("start", 0), first.get("end", 0), item.get("id") or "")
+    trigger = item.get("trigger") or {}
+    return (trigger.get("start", 0), trigger.get("end", 0), item.get("id") or "")
+
+
+def _in_text_order(raw: dict, origins: Mapping[str, list[str]]) -> tuple[dict, dict[str, list[str]]]:
+    """The raw record with its items in guideline order, and where each came from."""
+    raw, ordered = dict(raw), {}
+    for layer in ("entities", "quotes", "events"):
+        items = raw.get(layer) or []
+        where = list(origins.get(layer, [])) + [""] * (len(items) - len(origins.get(layer, [])))
+        order = sorted(range(len(items)), key=lambda i: _sort_key(layer, items[i]))
+        raw[layer] = [items[i] for i in order] if raw.get(layer) is not None else None
+        ordered[layer] = [where[i] for i in order]
+    return raw, ordered
+
+
+def _located(error: DataError, origins: Mapping[str, list[str]]) -> DataError:
+    """Name the tool's own item (brat line, Label Studio region) beside the record field."""
+    match = _ITEM.match(error.field or "")
+    if match is None:
+        return error
+    where = origins.get(match.group(1), [])
+    index = int(match.group(2))
+    if index >= len(where) or not where[index]:
+        return error
+    return DataError(error.file, f"{error.record} ({where[index]})", error.field, error.message)
+
+
+def checked_gold(raw: dict, file: str, seeds: Mapping[str, SeedDocument],
+                 origins: Mapping[str, list[str]] | None = None) -> tuple[Document | None, list[DataError]]:
+    """A record rebuilt from a tool, held to every rule the gold obeys. ``origins``
+    names, per layer and in the raw record's order, the tool's item each came from."""
+    raw, origins = _in_text_order(raw, origins or {})
     doc, errors = parse_record(raw, file, str(raw.get("id")))
     if doc is None:
-        return None, errors
+        return None, [_located(e, origins) for e in errors]
     reference = seeds.get(doc.id)
     if reference is None:
         return None, [DataError(file, doc.id, "id", "no seed document has this id (add the article first)")]
@@ -124,7 +165,7 @@ def checked_gold(raw: dict, file: str, seeds: Mapping[str, SeedDocument]) -> tup
     errors = check_document(doc, file=file, record=doc.id, gold=True, reference=reference)
     if not errors:
         errors = token_alignment_errors(doc, file)
-    return (None if errors else doc), errors
+    return (None if errors else doc), [_located(e, origins) for e in errors]
 
 
 def read_record(path: Path, seeds: Mapping[str, SeedDocument], gold: bool = True) -> Document:
