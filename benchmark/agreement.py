@@ -30,10 +30,10 @@ import yaml
 from benchmark import scoring
 from benchmark.alignment import sentence_starts, spans_to_tags, tokenize
 from benchmark.annotators import WORK_DIR, annotated_ids, versions
-from benchmark.corpus import ROOT, read_seeds
+from benchmark.corpus import ROOT
 from benchmark.dataset import to_row
 from benchmark.errors import DataError, DataErrors
-from benchmark.formats.records import read_record
+from benchmark.formats.records import known_seeds, read_record
 from benchmark.layers import TAG_LAYERS
 from benchmark.schema import Document
 
@@ -80,7 +80,7 @@ def scoring_config(path: Path = RUN_CONFIG) -> dict:
 
 def load_versions(ids: list[str], root: Path = WORK_DIR) -> dict[str, dict[str, Document]]:
     """Document id → annotator → their record. Every document needs two annotators."""
-    seeds = {s.id: s for s in read_seeds()}
+    seeds = known_seeds()
     wanted = ids or annotated_ids(root)
     if not wanted:
         raise DataErrors([DataError(str(root), None, None, "no annotator's version to compare (import with --annotator NAME first)")])

@@ -11,11 +11,11 @@ from importlib import import_module
 from pathlib import Path
 
 from benchmark.annotators import WORK_DIR, check_name, work_path
-from benchmark.corpus import ANNOTATIONS_DIR, ROOT, read_seeds
+from benchmark.corpus import ANNOTATIONS_DIR, DRAFTS_DIR, ROOT
 from benchmark.errors import DataErrors
 from benchmark.fileio import atomic_write_bytes
 from benchmark.formats import EXPORT_FORMATS, IMPORT_FORMATS
-from benchmark.formats.records import gold_json, source_documents
+from benchmark.formats.records import gold_json, known_seeds, source_documents
 
 
 def _module(name: str):
@@ -30,10 +30,7 @@ def _shown(path: Path) -> str:
 
 
 def export_command(args: argparse.Namespace) -> int:
-    seeds = {s.id: s for s in read_seeds()}
-    source = args.source or ANNOTATIONS_DIR
-    # The adjudicated gold is held to the gold rules; a draft may still lack ids.
-    docs = source_documents(args.ids, seeds, source, gold=source.resolve() == ANNOTATIONS_DIR.resolve())
+    docs = source_documents(args.ids, known_seeds(), args.source)
     files = _module(args.format).export(docs, args.out)
     for path, data in files.items():
         atomic_write_bytes(path, data)
@@ -45,8 +42,7 @@ def import_command(args: argparse.Namespace) -> int:
     errors = check_name(args.annotator)
     if errors:
         raise DataErrors(errors)
-    seeds = {s.id: s for s in read_seeds()}
-    docs = _module(args.format).read(args.path, seeds)
+    docs = _module(args.format).read(args.path, known_seeds())
     rendered = {work_path(args.annotator, doc.id): gold_json(doc).encode() for doc in docs}
     for path, data in rendered.items():
         atomic_write_bytes(path, data)
@@ -66,7 +62,8 @@ def add_parsers(sub) -> None:
     export.add_argument("ids", nargs="*", help="document ids (default: every record of the source)")
     export.add_argument("--out", required=True, type=Path, help="output directory")
     export.add_argument("--from", dest="source", type=Path, default=None,
-                        help=f"directory of records to export (default {_shown(ANNOTATIONS_DIR)}; e.g. {_shown(WORK_DIR)}/NAME)")
+                        help=f"directory of records to export (default: {_shown(ANNOTATIONS_DIR)}/ID.json, else the draft "
+                             f"{_shown(DRAFTS_DIR)}/ID.json; e.g. {_shown(WORK_DIR)}/NAME)")
     export.set_defaults(func=export_command)
     imp = sub.add_parser("import", help="read an annotation tool's output into gold/work/ANNOTATOR/")
     imp.add_argument("--format", required=True, choices=IMPORT_FORMATS)

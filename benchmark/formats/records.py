@@ -1,11 +1,12 @@
 """What every format module shares: the gold rendering, references, sources.
 
-The gold files are canonical JSON (``fileio.canonical_json``) with the key
-order of the guidelines (§4), which is not the pydantic field order for
-entity mentions and event arguments; ``gold_json`` restores it, so that a
-record read from a tool and written back is byte-identical to the gold it
-came from. Items are put in the guidelines' order (text order) on import, so
-the order in which a tool happens to list annotations never matters.
+A record read back from a tool is written by ``intake.gold_json``, the
+rendering of the gold files (guidelines §4 key order), so that it is
+byte-identical to the gold it came from; items are put in the guidelines'
+order (text order) on import, so the order in which a tool happens to list
+annotations never matters. Seeds are looked up among the test split's and the
+pending ones (``seeds/pending/``): a new article is annotated before
+``promote`` moves it in.
 """
 
 from __future__ import annotations
@@ -16,15 +17,12 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from benchmark.alignment import spans_to_tags, tokenize
-from benchmark.corpus import ANNOTATIONS_DIR, SeedDocument
+from benchmark.corpus import ANNOTATIONS_DIR, DRAFTS_DIR, SeedDocument, read_pending, read_seeds
 from benchmark.errors import DataError, DataErrors
-from benchmark.fileio import canonical_json
+from benchmark.intake import DRAFT_KEY, gold_json
 from benchmark.layers import TAG_LAYERS
 from benchmark.schema import Document
 from benchmark.validation import check_document, parse_record
-
-ENTITY_KEYS = ("id", "start", "end", "text", "label", "entity")
-ARGUMENT_KEYS = ("role", "start", "end", "text")
 
 # Keys a reference string may carry, per kind of item; the first is required.
 REF_KEYS: dict[str, tuple[str, ...]] = {
@@ -35,19 +33,9 @@ REF_KEYS: dict[str, tuple[str, ...]] = {
 REQUIRED_REF_KEYS: dict[str, tuple[str, ...]] = {"entity": ("id", "entity"), "quote": ("id",), "event": ("id", "event")}
 
 
-def gold_dict(doc: Document) -> dict:
-    """The record as the gold files store it (guidelines §4 key order)."""
-    record = doc.model_dump(mode="json")
-    if record["entities"] is not None:
-        record["entities"] = [{key: m[key] for key in ENTITY_KEYS} for m in record["entities"]]
-    if record["events"] is not None:
-        for event in record["events"]:
-            event["arguments"] = [{key: a[key] for key in ARGUMENT_KEYS} for a in event["arguments"]]
-    return record
-
-
-def gold_json(doc: Document) -> str:
-    return canonical_json(gold_dict(doc))
+def known_seeds() -> dict[str, SeedDocument]:
+    """Every seed an annotation may be about: the test split's and the pending ones."""
+    return {s.id: s for s in read_seeds() + read_pending()}
 
 
 def in_text_order(doc: Document) -> Document:
@@ -169,14 +157,18 @@ def checked_gold(raw: dict, file: str, seeds: Mapping[str, SeedDocument],
 
 
 def read_record(path: Path, seeds: Mapping[str, SeedDocument], gold: bool = True) -> Document:
-    """One record file (gold, work or draft) checked against its seed; a draft
-    (``gold=False``) may still lack ids, which the annotator then supplies."""
+    """One record file (gold, work or draft) checked against its seed. A draft
+    (``gold/drafts/``, with its ``draft`` block) is held to the rules of a
+    prediction only: it is what the annotators start from, not gold."""
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise DataErrors([DataError(str(path), path.stem, None, "no such record")]) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DataErrors([DataError(str(path), path.stem, None, f"invalid JSON: {exc}")]) from None
+    if isinstance(raw, dict) and DRAFT_KEY in raw:
+        raw = {k: v for k, v in raw.items() if k != DRAFT_KEY}
+        gold = False
     doc, errors = parse_record(raw, str(path), path.stem)
     if doc is not None:
         reference = seeds.get(doc.id)
@@ -189,17 +181,26 @@ def read_record(path: Path, seeds: Mapping[str, SeedDocument], gold: bool = True
     return doc
 
 
-def source_documents(ids: Iterable[str], seeds: Mapping[str, SeedDocument], source: Path = ANNOTATIONS_DIR, gold: bool = True) -> list[Document]:
-    """The records to export: ``source/ID.json`` for each id (every file of
-    ``source`` when no id is given), in the order given."""
-    wanted = list(ids) or sorted(p.stem for p in source.glob("*.json"))
+def source_path(doc_id: str, source: Path | None) -> Path:
+    """Where to export a document from: ``source/ID.json`` when a directory is
+    given, else its gold, else (an article not yet promoted) its draft."""
+    if source is not None:
+        return source / f"{doc_id}.json"
+    gold = ANNOTATIONS_DIR / f"{doc_id}.json"
+    return gold if gold.is_file() or not (DRAFTS_DIR / f"{doc_id}.json").is_file() else DRAFTS_DIR / f"{doc_id}.json"
+
+
+def source_documents(ids: Iterable[str], seeds: Mapping[str, SeedDocument], source: Path | None = None) -> list[Document]:
+    """The records to export, in the order given; with no id, every record of
+    ``source`` (default ``gold/annotations/``)."""
+    wanted = list(ids) or sorted(p.stem for p in (source or ANNOTATIONS_DIR).glob("*.json"))
     if not wanted:
-        raise DataErrors([DataError(str(source), None, None, "no record to export")])
+        raise DataErrors([DataError(str(source or ANNOTATIONS_DIR), None, None, "no record to export")])
     errors: list[DataError] = []
     docs: list[Document] = []
     for doc_id in wanted:
         try:
-            docs.append(read_record(source / f"{doc_id}.json", seeds, gold))
+            docs.append(read_record(source_path(doc_id, source), seeds))
         except DataErrors as exc:
             errors += exc.errors
     if errors:
