@@ -3,7 +3,7 @@
 add (pending seed + draft) → export to brat and Label Studio → two annotators,
 each writing their version in the tool's own format → import → agreement →
 adjudication (copy the better version, promote) → release (minor bump and a
-changelog entry, as the release rules require) → build → the test split
+changelog entry, as gold/GUIDELINES.md §8 requires) → build → the test split
 has the article → a run of ``rules`` scores it. The article and both
 annotations are made up here; the tool files are written as an annotator's
 brat and Label Studio would write them, line by line and region by region.
@@ -137,6 +137,8 @@ def test_a_new_article_from_add_to_a_scored_test_split(tmp_path):
     assert (repo / "seeds" / f"{doc_id}.txt").is_file()
 
     # 6. release: a document added is a minor release, with a changelog entry naming it.
+    refused = run_cli("build", cwd=repo)
+    assert refused.returncode == 1 and "it needs a minor release" in refused.stderr, refused.stderr
     release = repo / "gold" / "dataset.yaml"
     old = yaml.safe_load(release.read_text(encoding="utf-8"))["version"]
     major, minor, _ = (int(x) for x in old.split("."))
@@ -144,9 +146,8 @@ def test_a_new_article_from_add_to_a_scored_test_split(tmp_path):
     release.write_text(re.sub(rf"^version: {re.escape(old)}$", f"version: {new}", release.read_text(encoding="utf-8"), flags=re.M), encoding="utf-8")
     changelog = repo / "gold" / "CHANGELOG.md"
     entry = f"## {new} (2026-11-29)\n\n- Added `{doc_id}`, adjudicated from two annotators (alice, bob).\n\n"
-    text = changelog.read_text(encoding="utf-8") if changelog.exists() else "# Changelog\n\n"
-    first = re.search(r"^## ", text, flags=re.M)  # the newest entry: the new one goes above it
-    at = first.start() if first else len(text)
+    text = changelog.read_text(encoding="utf-8")
+    at = re.search(r"^## ", text, flags=re.M).start()  # the newest entry: the new one goes above it
     changelog.write_text(text[:at] + entry + text[at:], encoding="utf-8")
     _ok(run_cli("build", cwd=repo))
     rows = [json.loads(line) for line in (repo / "gold" / "data" / "test.jsonl").read_text(encoding="utf-8").splitlines()]
