@@ -57,6 +57,8 @@ def _validate(args: argparse.Namespace) -> int:
                 print(f"ok: {path}: gold record")
         except DataErrors as exc:
             errors += exc.errors
+        except DataError as exc:
+            errors.append(exc)
     if errors:
         raise DataErrors(errors)
     return 0
@@ -160,17 +162,15 @@ def main(argv: list[str] | None = None) -> int:
         from benchmark import runner
 
         sys.argv = [f"{sys.argv[0]} run", *argv[1:]]
-        return runner.hydra_entry()
+        return runner.hydra_entry(argv[1:])
     args = _parser().parse_args(argv)
     try:
-        try:
-            return args.func(args)
-        except DataError as exc:
-            raise DataErrors([exc]) from None
-    except DataErrors as exc:
-        for error in exc.errors:
+        return args.func(args)
+    except (DataError, DataErrors) as exc:
+        errors = exc.errors if isinstance(exc, DataErrors) else [exc]
+        for error in errors:
             print(f"error: {error}", file=sys.stderr)
-        print(f"{len(exc.errors)} error(s); nothing was written", file=sys.stderr)
+        print(f"{len(errors)} error(s); nothing was written", file=sys.stderr)
         return 1
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmark.errors import DataError
+from benchmark.fileio import read_bounded
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = ROOT / "seeds"
@@ -31,6 +32,7 @@ DRAFTS_DIR = GOLD_DIR / "drafts"
 # of spaces/tabs or one newline. Whatever follows is the text, byte for byte.
 _HEADER = re.compile(r"\A[ \t]*date[ \t]+(\d{4}-(?:0[1-9]|1[0-2]))(?:[ \t]+|\n)")
 _BOM = "\ufeff"
+MAX_SEED_BYTES = 4 * 1024 * 1024  # a news article is a few kB; a larger file is not one
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ def seed_from_bytes(data: bytes, source: str, seed_id: str) -> SeedDocument:
     try:
         raw = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise DataError(source, None, "text", f"not valid UTF-8: {exc}") from None
+        raise DataError(source, None, "text", f"not valid UTF-8 (byte {exc.start}): save the article as UTF-8") from None
     date, text = parse_seed(raw, source)
     if not text.strip():
         raise DataError(source, seed_id, "text", "the article is empty")
@@ -68,7 +70,7 @@ def seed_from_bytes(data: bytes, source: str, seed_id: str) -> SeedDocument:
 
 
 def read_seed(path: Path) -> SeedDocument:
-    return seed_from_bytes(path.read_bytes(), str(path), path.stem)
+    return seed_from_bytes(read_bounded(path, MAX_SEED_BYTES), str(path), path.stem)
 
 
 def read_pending(directory: Path = PENDING_DIR) -> list[SeedDocument]:

@@ -12,24 +12,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from datasets import ClassLabel, Features, List, Value
+from datasets import ClassLabel, Dataset, Features, List, Value
 from huggingface_hub import DatasetCard, DatasetCardData
 
 from benchmark import hub
 from benchmark import release as versioning
 from benchmark.alignment import sentence_starts, spans_to_tags, tokenize, tokenizer_version
-from benchmark.corpus import ANNOTATIONS_DIR, GOLD_DIR, SEEDS_DIR, read_seeds
+from benchmark.corpus import ANNOTATIONS_DIR, GOLD_DIR, MAX_SEED_BYTES, SEEDS_DIR, read_seeds
 from benchmark.errors import DataError, DataErrors
-from benchmark.fileio import atomic_write_bytes, canonical_json
+from benchmark.fileio import atomic_write_bytes, canonical_json, jsonl_line, read_bounded, read_text_bounded
 from benchmark.layers import TAG_LAYERS
 from benchmark.schema import SCHEMA_VERSION, Document, record_json_schema
-from benchmark.validation import read_gold
+from benchmark.validation import MAX_GOLD_FILE_BYTES, read_gold
 
 DATA_FILE = GOLD_DIR / "data" / "test.jsonl"
 CARD_FILE = GOLD_DIR / "README.md"
@@ -100,7 +101,7 @@ class Release:
 
 def read_release(path: Path = RELEASE_FILE) -> Release:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.safe_load(read_text_bounded(path, 64 * 1024))
         return Release(**dict(raw, version=str(raw["version"]), citation=Citation(**raw["citation"])))
     except (OSError, TypeError, KeyError, yaml.YAMLError) as exc:
         raise DataErrors([DataError(str(path), None, None, f"unreadable release metadata: {exc}")]) from None
@@ -114,7 +115,7 @@ def fingerprint_inputs() -> list[Path]:
 def fingerprint(schema_json: str) -> str:
     """sha256 over seeds, annotations, the record schema and the tokenizer version."""
     digest = hashlib.sha256()
-    parts = [(f"{p.parent.name}/{p.name}", p.read_bytes()) for p in fingerprint_inputs()]
+    parts = [(f"{p.parent.name}/{p.name}", read_bounded(p, MAX_SEED_BYTES if p.suffix == ".txt" else MAX_GOLD_FILE_BYTES)) for p in fingerprint_inputs()]
     parts += [("schema", schema_json.encode()), ("tokenizer", tokenizer_version().encode())]
     for name, data in parts:
         digest.update(name.encode() + b"\0" + str(len(data)).encode() + b"\0" + data)
@@ -207,7 +208,7 @@ def citation_bibtex(release: Release) -> str:
     ])
 
 
-def card_data(release: Release, stats: dict, digest: str, data_bytes: int) -> DatasetCardData:
+def card_data(release: Release, stats: dict, digest: str, data: bytes) -> DatasetCardData:
     """The card's YAML header: the Hub's dataset metadata plus the ``newsbench`` block results cite."""
     return DatasetCardData(
         language=["fr"],
@@ -224,12 +225,15 @@ def card_data(release: Release, stats: dict, digest: str, data_bytes: int) -> Da
         configs=[{"config_name": "default", "data_files": [{"split": release.split, "path": "data/test.jsonl"}]}],
         dataset_info={
             "features": FEATURES._to_yaml_list(),
-            "splits": [{"name": release.split, "num_bytes": data_bytes, "num_examples": stats["documents"]}],
+            "splits": [{"name": release.split, "num_bytes": len(data), "num_examples": stats["documents"]}],
         },
         newsbench={
             "name": release.name,
             "version": release.version,
             "fingerprint": digest,
+            # What load_verified checks the loaded rows against (the fingerprint
+            # is over the sources; this is over the file built from them).
+            "data_sha256": hashlib.sha256(data).hexdigest(),
             "schema_version": SCHEMA_VERSION,
             "tokenizer": tokenizer_version(),
             "size": {
@@ -245,10 +249,10 @@ def card_data(release: Release, stats: dict, digest: str, data_bytes: int) -> Da
     )
 
 
-def render_card(release: Release, stats: dict, digest: str, data_bytes: int) -> str:
+def render_card(release: Release, stats: dict, digest: str, data: bytes) -> str:
     """The dataset card, through ``huggingface_hub.DatasetCard`` and the Jinja template."""
     card = DatasetCard.from_template(
-        card_data(release, stats, digest, data_bytes),
+        card_data(release, stats, digest, data),
         template_path=str(CARD_TEMPLATE),
         pretty_name=release.pretty_name,
         version=release.version,
@@ -281,9 +285,9 @@ def render() -> dict[Path, bytes]:
     docs = read_gold(read_seeds())
     rows = [to_row(doc) for doc in docs]
     schema_json = canonical_json(record_json_schema())
-    data = "".join(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n" for row in rows).encode()
+    data = "".join(jsonl_line(row, separators=(",", ":")) for row in rows).encode()
     digest = fingerprint(schema_json)
-    card = render_card(read_release(), _statistics(docs, rows), digest, len(data))
+    card = render_card(read_release(), _statistics(docs, rows), digest, data)
     return {SCHEMA_FILE: schema_json.encode(), DATA_FILE: data, CARD_FILE: card.encode()}
 
 
@@ -330,16 +334,55 @@ def build() -> list[Path]:
     return changed
 
 
+MAX_PACKAGE_FILE_BYTES = 256 * 1024 * 1024
+
+
 def card_metadata(path: Path = CARD_FILE) -> dict:
     """The ``newsbench`` block of the committed card: version and fingerprint scored on."""
-    return _card_header(path.read_text(encoding="utf-8"))["newsbench"]
+    text = read_text_bounded(path, MAX_PACKAGE_FILE_BYTES)
+    try:
+        block = _card_header(text)["newsbench"]
+    except (ValueError, TypeError, KeyError, yaml.YAMLError) as exc:
+        raise DataError(str(path), None, "newsbench", f"no readable dataset metadata in the card's YAML header ({type(exc).__name__}): run `python -m benchmark build`") from None
+    if not isinstance(block, dict) or not all(isinstance(block.get(k), str) for k in ("fingerprint", "version", "data_sha256")):
+        raise DataError(str(path), None, "newsbench", "fingerprint, version or data_sha256 missing: run `python -m benchmark build`")
+    return block
 
 
-def load_test_split(directory: Path = GOLD_DIR):
-    """The committed package through the ``datasets`` loader, as users load it."""
-    from datasets import load_dataset
+def load_verified(directory: Path = GOLD_DIR) -> tuple[Dataset, dict]:
+    """The committed package through the ``datasets`` loader, as users load it, and
+    the card whose fingerprint a result is stamped with.
 
-    return load_dataset(str(directory), split=read_release().split)
+    The loader runs with a fresh, temporary cache: the shared Hugging Face cache
+    keyed an earlier build of ``gold/`` and served its rows after a rebuild,
+    under the new fingerprint. What was loaded is then checked, so that a
+    result can only be stamped with a fingerprint it was scored on: the card's
+    fingerprint is that of the sources on disk, the data file is the one the
+    card was built with (its sha256), and the loaded rows are that file's rows.
+    """
+    from datasets import disable_progress_bars, load_dataset
+
+    disable_progress_bars()  # a fresh cache "generates" the split on every run; no bar for that
+    card_file, data_file = directory / CARD_FILE.name, directory / DATA_FILE.relative_to(GOLD_DIR)
+    card = card_metadata(card_file)
+    now = current_fingerprint()
+    if card["fingerprint"] != now:
+        raise DataError(str(card_file), None, "newsbench.fingerprint",
+                        f"the package was built from other sources ({card['fingerprint'][:12]}) than those on disk ({now[:12]}): run `python -m benchmark build`")
+    data = read_bounded(data_file, MAX_PACKAGE_FILE_BYTES)
+    if hashlib.sha256(data).hexdigest() != card["data_sha256"]:
+        raise DataError(str(data_file), None, None, f"differs from the file {card_file.name} was built with: run `python -m benchmark build`")
+    with tempfile.TemporaryDirectory(prefix="newsbench-hf-") as cache:
+        split = load_dataset(str(directory), split=read_release().split, cache_dir=cache, keep_in_memory=True)
+    expected = [json.loads(line) for line in data.decode("utf-8").split("\n") if line]
+    if [dict(row) for row in split] != expected:
+        raise DataError(str(data_file), None, None, "the rows the datasets loader returned differ from the file on disk")
+    return split, card
+
+
+def load_test_split(directory: Path = GOLD_DIR) -> Dataset:
+    """The verified test split (see ``load_verified``)."""
+    return load_verified(directory)[0]
 
 
 def documents(rows: Iterable[dict]) -> list[Document]:

@@ -5,6 +5,11 @@ table from the repository, and the table is a pure function of them: no
 timestamps of its own, a stable order, fixed rounding. A result scored on
 another dataset fingerprint than the packaged one is listed apart as stale,
 never ranked beside current ones.
+
+A results file is data written by whoever submits it: every string from one
+is escaped for the format it lands in (Markdown: no line breaks, pipes, HTML
+or link syntax; CSV: no formula; JSON: plain JSON strings), and a URL is
+shown only if it is http(s).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import csv
 import fcntl
 import io
 import json
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +27,8 @@ from benchmark import site
 from benchmark.corpus import ROOT
 from benchmark.dataset import card_metadata
 from benchmark.errors import DataError, DataErrors
-from benchmark.fileio import atomic_write_bytes, atomic_write_text, canonical_json
+from benchmark.fileio import StrictJSONError, atomic_write_bytes, atomic_write_text, canonical_json, read_text_bounded, strict_json_loads
+from benchmark.submission import URL, name_problem
 
 LEADERBOARD_DIR = ROOT / "leaderboard"
 RESULTS_DIR = LEADERBOARD_DIR / "results"
@@ -44,6 +51,7 @@ DIGITS = 4  # rounding of every published number
 REQUIRED = ("system.name", "system.version", "system.command", "dataset.fingerprint", "dataset.version", "metrics", "intervals")
 # What a published entry keeps of a run's results: metrics and provenance, not predictions.
 PUBLISHED_KEYS = ("system", "dataset", "metrics", "intervals", "tables", "alignment", "provenance")
+MAX_RESULT_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -69,12 +77,21 @@ def _lookup(data: dict, dotted: str):
     return data
 
 
-def read_entry(path: Path) -> Entry:
+def read_result(path: Path) -> dict:
+    """A results file as data: bounded, strict JSON, an object."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = strict_json_loads(read_text_bounded(path, MAX_RESULT_BYTES))
+    except DataError as exc:
+        raise DataErrors([exc]) from None
+    except (json.JSONDecodeError, StrictJSONError) as exc:
         raise DataErrors([DataError(str(path), None, None, f"unreadable result: {exc}")]) from None
-    return entry_from_data(data, path)
+    if not isinstance(data, dict):
+        raise DataErrors([DataError(str(path), None, None, "a result must be a JSON object")])
+    return data
+
+
+def read_entry(path: Path) -> Entry:
+    return entry_from_data(read_result(path), path)
 
 
 def entry_from_data(data: dict, path: Path) -> Entry:
@@ -83,9 +100,18 @@ def entry_from_data(data: dict, path: Path) -> Entry:
     missing = [key for key in REQUIRED if not _has(data, key)]
     if missing:
         raise DataErrors([DataError(str(path), path.stem, key, "missing") for key in missing])
+    if (problem := name_problem(data["system"]["name"])) is not None:
+        raise DataErrors([DataError(str(path), None, "system.name", problem)])
     if data["system"]["name"] != path.stem:
         raise DataErrors([DataError(str(path), path.stem, "system.name", f"{data['system']['name']!r} differs from the file name")])
-    extractor = data.get("provenance", {}).get("extractor", {})
+    wrong = [key for key in ("system.version", "system.command", "dataset.fingerprint", "dataset.version") if not isinstance(_lookup(data, key), (str, int, float))]
+    wrong += [key for key in ("metrics", "intervals") if not isinstance(data[key], dict)]
+    wrong += [f"metrics.{m}" for m, _ in COLUMNS if isinstance(data["metrics"], dict) and not _is_number_or_none(data["metrics"].get(m))]
+    wrong += [f"intervals.{m}" for m, _ in COLUMNS if isinstance(data["intervals"], dict) and not _is_interval(data["intervals"].get(m))]
+    if wrong:
+        raise DataErrors([DataError(str(path), path.stem, key, "wrong type") for key in wrong])
+    provenance = data.get("provenance")
+    extractor = provenance.get("extractor", {}) if isinstance(provenance, dict) else {}
     return Entry(
         name=data["system"]["name"],
         version=str(data["system"]["version"]),
@@ -94,10 +120,61 @@ def entry_from_data(data: dict, path: Path) -> Entry:
         dataset_version=str(data["dataset"]["version"]),
         metrics=data["metrics"],
         intervals=data["intervals"],
-        submission=extractor.get("submission") if isinstance(extractor, dict) else None,
+        submission=_submission(extractor.get("submission")) if isinstance(extractor, dict) else None,
         data=data,
         units=data["units"] if isinstance(data.get("units"), dict) else None,
     )
+
+
+def _is_number_or_none(value) -> bool:
+    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
+
+
+def _is_interval(value) -> bool:
+    return not value or (isinstance(value, dict) and all(_is_number_or_none(value.get(k)) and value.get(k) is not None for k in ("low", "high")))
+
+
+def _submission(value) -> dict | None:
+    """The submission metadata as strings only (the file is data, whatever it holds)."""
+    if not isinstance(value, dict):
+        return None
+    return {str(k): v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) for k, v in value.items()}
+
+
+# -- escaping ---------------------------------------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+_MARKDOWN = {"\\": "\\\\", "|": "\\|", "*": "\\*", "`": "\\`", "[": "\\[", "]": "\\]", "~": "\\~",
+             "<": "&lt;", ">": "&gt;", "&": "&amp;"}
+_MARKDOWN_SPECIAL = re.compile(r"[\\|*`\[\]~<>&]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+
+
+def md_text(value: object) -> str:
+    """Plain text in a Markdown table cell or list item: one line, no HTML, no link,
+    no emphasis, no pipe that would add a column. An intra-word ``_`` (spacy_sm)
+    is no emphasis in GFM, so the usual names render unchanged."""
+    text = _CONTROL.sub(" ", str(value))
+    return _MARKDOWN_SPECIAL.sub(lambda m: _MARKDOWN.get(m.group(), "\\_"), text)
+
+
+def md_code(value: object) -> str:
+    """A Markdown code span that holds ``value`` verbatim, whatever backticks it contains."""
+    text = _CONTROL.sub(" ", str(value))
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def md_url(value: object) -> str:
+    """An http(s) URL as an autolink; anything else is not shown."""
+    return f"<{value}>" if isinstance(value, str) and URL.fullmatch(value) else ""
+
+
+def csv_cell(value: object) -> object:
+    """A CSV cell no spreadsheet evaluates: a leading = + - @ (or tab, CR) gets a quote."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def _has(data: dict, dotted: str) -> bool:
@@ -172,7 +249,7 @@ def _csv(rows: list[dict]) -> str:
         for metric, _ in COLUMNS:
             interval = row["intervals"][metric] or {}
             line += [_blank(row["metrics"][metric]), _blank(interval.get("low")), _blank(interval.get("high"))]
-        writer.writerow(line + [row["fingerprint"], row["command"]])
+        writer.writerow([csv_cell(cell) for cell in line + [row["fingerprint"], row["command"]]])
     return buffer.getvalue()
 
 
@@ -226,7 +303,7 @@ def _bands_markdown(current: list[Entry], ranking) -> list[str]:
         elif pair is not None:
             tail = f"| {_signed(pair.difference)} | {pair.p_value:.4f} | {pair.p_holm:.4f}{' *' if pair.significant else ''} |"
         following = pair.b if pair is not None else ""
-        lines.append(f"| {band} | {entry.name} | {_percent(entry.metrics.get(HEADLINE))} | {following} {tail}")
+        lines.append(f"| {band} | {md_text(entry.name)} | {_percent(entry.metrics.get(HEADLINE))} | {md_text(following)} {tail}")
     return lines
 
 
@@ -249,21 +326,22 @@ def _markdown(current: list[Entry], ranks: list[int], stale: list[Entry], card: 
     ]
     for rank, entry in zip(ranks, current):
         cells = " | ".join(_cell(entry, metric) for metric, _ in COLUMNS)
-        lines.append(f"| {rank} | {entry.name} | {entry.version} | {cells} |")
+        lines.append(f"| {rank} | {md_text(entry.name)} | {md_text(entry.version)} | {cells} |")
     if ranking is not None and current:
         lines += _bands_markdown(current, ranking)
     lines += ["", "## Reproducing a row", "", "From the repository root, after the README's setup:", ""]
-    lines += [f"- **{e.name}**: `{e.command} publish=true`" for e in current]
+    lines += [f"- **{md_text(e.name)}**: {md_code(e.command + ' publish=replace')}" for e in current]
     submissions = [e for e in current if e.submission]
     if submissions:
         lines += ["", "## Submitted systems", ""]
         for e in submissions:
             meta = e.submission
             who = meta.get("authors") or meta.get("organisation") or ""
-            lines.append(f"- **{e.name}** ({who}, {meta.get('date', '')}): {meta.get('description', '')} {meta.get('url', '')}".rstrip())
+            lines.append(f"- **{md_text(e.name)}** ({md_text(who)}, {md_text(meta.get('date', ''))}): "
+                         f"{md_text(meta.get('description', ''))} {md_url(meta.get('url'))}".rstrip())
     if stale:
         lines += ["", "## Stale results (scored on another dataset fingerprint, not ranked)", ""]
-        lines += [f"- **{e.name}** {e.version}: dataset {e.dataset_version}, fingerprint `{e.fingerprint}`" for e in stale]
+        lines += [f"- **{md_text(e.name)}** {md_text(e.version)}: dataset {md_text(e.dataset_version)}, fingerprint {md_code(e.fingerprint)}" for e in stale]
     size = card["size"]
     lines += [
         "",
@@ -359,18 +437,28 @@ def write() -> list[Path]:
     return changed
 
 
-def publish(results: dict) -> Path:
-    """Replace one system's entry (atomically), then rebuild the table."""
+def published_view(results: dict) -> dict:
+    """What a published entry keeps of a run's results."""
+    return {key: results[key] for key in PUBLISHED_KEYS if key in results}
+
+
+def publish(results: dict, replace: bool = False) -> tuple[Path, bool]:
+    """Add (or, with ``replace``, replace) one system's entry atomically, then
+    rebuild the table. Returns the entry's path and whether it replaced one."""
     name = results["system"]["name"]
-    if not name or "/" in name or name.startswith("."):
-        raise DataErrors([DataError("results", name, "system.name", "not usable as a file name")])
-    published = {key: results[key] for key in PUBLISHED_KEYS if key in results}
+    if (problem := name_problem(name)) is not None:
+        raise DataErrors([DataError("results", None, "system.name", problem)])
+    published = published_view(results)
     path = RESULTS_DIR / f"{name}.json"
     with _locked():
+        existed = path.exists()
+        if existed and not replace:
+            raise DataErrors([DataError(str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path), None, None,
+                                        f"{name!r} is already on the leaderboard: publish=replace replaces its entry")])
         # Render the new table before touching anything: a malformed entry of
         # another system stops the publish with every file as it was.
         entries = [e for e in read_entries() if e.name != name] + [entry_from_data(published, path)]
         rendered = render(entries)
         atomic_write_text(path, canonical_json(published))
         _apply(rendered, stale_files(rendered))
-    return path
+    return path, existed

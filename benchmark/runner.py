@@ -4,6 +4,13 @@
 the Hydra command and the regression check (``check``) score systems by the
 same code. The Hydra entry point only adds the files of a run: predictions
 first, ``results.json`` last, so a run that fails leaves no results behind.
+
+Before Hydra starts (and creates a run directory named after ``model.name``),
+``preflight`` composes the config of every job the command line asks for and
+refuses, in one line each, what would otherwise surface later or as a
+traceback: an unknown model, a missing value, a system name that is not a
+safe file name, a ``publish`` that is not true, false or replace, a submission
+published from outside ``leaderboard/submissions/`` or under a built-in's name.
 """
 
 from __future__ import annotations
@@ -19,18 +26,25 @@ from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.errors import HydraException
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 from benchmark import dataset, provenance, scoring
+from benchmark.config import Publish, publish_mode
 from benchmark.corpus import ROOT, SeedDocument
 from benchmark.errors import DataError, DataErrors
 from benchmark.extractors.base import Extractor
-from benchmark.fileio import atomic_write_text, canonical_json
+from benchmark.fileio import atomic_write_text, canonical_json, jsonl_line
 from benchmark.schema import Document
+from benchmark.submission import name_problem
 from benchmark.validation import check_document
 
 CONFIG_DIR = ROOT / "configs"
+MODEL_DIR = CONFIG_DIR / "model"
+SUBMISSIONS_DIR = ROOT / "leaderboard" / "submissions"
+PREDICTIONS_MODEL = "predictions"  # the one model family whose system is a submitted file
 CHUNK = 64  # documents per extractor call when the extractor is per-document (progress steps)
 
 
@@ -115,8 +129,7 @@ def run_system(cfg: DictConfig, overrides: list[str]) -> RunOutput:
     """Load the packaged dataset, run the configured extractor, score it."""
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
-    rows = dataset.load_test_split()
-    card = dataset.card_metadata()
+    rows, card = dataset.load_verified()
     gold = dataset.documents(rows)
     extractor: Extractor = instantiate(cfg.model, _convert_="all")
     inputs = [SeedDocument(d.id, d.date, d.text) for d in gold]
@@ -155,32 +168,140 @@ def run_system(cfg: DictConfig, overrides: list[str]) -> RunOutput:
 
 
 def write_run(output: RunOutput, directory: Path) -> Path:
-    lines = "".join(json.dumps(d.model_dump(mode="json", exclude_none=True), ensure_ascii=False) + "\n" for d in output.predictions)
+    lines = "".join(jsonl_line(d.model_dump(mode="json", exclude_none=True)) for d in output.predictions)
     atomic_write_text(directory / "predictions.jsonl", lines)
     path = directory / "results.json"
     atomic_write_text(path, canonical_json(output.results))
     return path
 
 
+def builtin_models() -> list[str]:
+    """The systems defined by the repository itself: ``configs/model/*.yaml``."""
+    return sorted(p.stem for p in MODEL_DIR.glob("*.yaml") if p.stem != PREDICTIONS_MODEL)
+
+
+def inside(path: str | Path, directory: Path) -> bool:
+    """Whether ``path`` (relative paths from the repository root) resolves inside ``directory``."""
+    target = Path(path) if Path(path).is_absolute() else ROOT / path
+    return target.resolve().is_relative_to(directory.resolve())
+
+
+def job_problems(cfg: DictConfig, model: str | None) -> list[str]:
+    """What is wrong with one composed job, one line each (empty: it may run)."""
+    missing = sorted(OmegaConf.missing_keys(cfg))
+    if missing:
+        return [f"missing value for {key}: set it on the command line ({key}=...)" for key in missing]
+    problems = []
+    if (problem := name_problem(cfg.model.name)) is not None:
+        problems.append(f"model.name: {problem}")
+    try:
+        mode = publish_mode(cfg.publish)
+    except ValueError as exc:
+        return problems + [str(exc)]
+    if mode is not Publish.false and model == PREDICTIONS_MODEL:
+        for key in ("path", "metadata"):
+            value = cfg.model.get(key)
+            if value is not None and not inside(value, SUBMISSIONS_DIR):
+                problems.append(f"model.{key}={value}: a published submission's files must lie inside leaderboard/submissions/ (committed with the result)")
+        if cfg.model.name in builtin_models():
+            problems.append(f"model.name={cfg.model.name}: the name of a built-in system (configs/model/{cfg.model.name}.yaml); choose another name")
+    return problems
+
+
+def _compose(overrides: list[str]) -> DictConfig:
+    from hydra import compose, initialize_config_dir
+
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        return compose(config_name="run", overrides=overrides)
+
+
+def preflight(args: list[str]) -> list[str]:
+    """Every problem of every job of a ``run`` command line, before Hydra runs."""
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra._internal.utils import get_args_parser
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parsed = get_args_parser().parse_args(args)
+    try:
+        overrides = OverridesParser.create().parse_overrides(parsed.overrides)
+    except HydraException as exc:
+        return [" ".join(str(exc).split())]
+    jobs = [job for batch in BasicSweeper.split_arguments(overrides, None) for job in batch] if parsed.multirun else [list(parsed.overrides)]
+    problems: list[str] = []
+    for job in jobs:
+        own = [o for o in job if not o.lstrip("+~").startswith("hydra.") and not o.lstrip("+~").startswith("hydra/")]
+        try:
+            cfg = _compose(own)
+        except (HydraException, OmegaConfBaseException) as exc:
+            problems.append(" ".join(str(exc).split()))
+            continue
+        choice = next((o.split("=", 1)[1] for o in own if o.startswith("model=")), None)
+        problems += [p for p in job_problems(cfg, choice) if p not in problems]
+    return problems
+
+
+RUN_HELP = """usage: python -m benchmark run model=NAME [KEY=VALUE ...] [-m] [--cfg job] [--hydra-help]
+
+Run one extractor on the packaged test split and score it (a Hydra application).
+
+  model=NAME              one of: {models}
+  model.KEY=VALUE         a parameter of that model (see configs/model/NAME.yaml,
+                          typed in benchmark/config.py); model=predictions needs
+                          model.path=FILE.jsonl and model.name=NAME
+  publish=false|true|replace
+                          copy the result to leaderboard/results/NAME.json and
+                          rebuild the table: true for a new entry, replace to
+                          replace an existing one
+  scoring.bootstrap.resamples|seed|level=VALUE
+  -m                      multirun, e.g. -m model=rules,spacy_sm
+  --cfg job               print the composed config and stop
+  --hydra-help            Hydra's own help
+"""
+
+
 @hydra.main(config_path=str(CONFIG_DIR), config_name="run", version_base="1.3")
 def _hydra_main(cfg: DictConfig) -> None:
     from benchmark import leaderboard
 
+    choice = HydraConfig.get().runtime.choices.get("model")
     try:
+        problems = job_problems(cfg, choice)
+        if problems:
+            raise DataErrors([DataError("command line", None, None, p) for p in problems])
         output = run_system(cfg, list(HydraConfig.get().overrides.task))
-    except DataErrors as exc:
-        for error in exc.errors:
-            print(f"error: {error}", file=sys.stderr)
-        print(f"{len(exc.errors)} error(s); no results were written", file=sys.stderr)
-        raise SystemExit(1) from None
+    except (DataError, DataErrors) as exc:
+        _stop(exc, "no results were written")
     path = write_run(output, Path(HydraConfig.get().runtime.output_dir))
     print(scoring.format_table(output.results))
     print(f"results: {path}")
-    if cfg.publish:
-        published = leaderboard.publish(output.results)
-        print(f"published: {published}")
+    mode = publish_mode(cfg.publish)
+    if mode is not Publish.false:
+        try:
+            published, replaced = leaderboard.publish(output.results, replace=mode is Publish.replace)
+        except (DataError, DataErrors) as exc:
+            _stop(exc, "nothing was published")
+        print(f"published: {published}" + (" (replaced the previous entry)" if replaced else " (a new entry)"))
 
 
-def hydra_entry() -> int:
+def _stop(exc: DataError | DataErrors, outcome: str) -> None:
+    errors = exc.errors if isinstance(exc, DataErrors) else [exc]
+    for error in errors:
+        print(f"error: {error}", file=sys.stderr)
+    print(f"{len(errors)} error(s); {outcome}", file=sys.stderr)
+    raise SystemExit(1)
+
+
+def hydra_entry(args: list[str] | None = None) -> int:
+    args = sys.argv[1:] if args is None else args
+    if "--help" in args or "-h" in args:
+        print(RUN_HELP.format(models=", ".join(builtin_models() + [PREDICTIONS_MODEL])))
+        return 0
+    if "--hydra-help" not in args and "--info" not in args and "-i" not in args:
+        problems = preflight(args)
+        if problems:
+            for problem in problems:
+                print(f"error: {problem}", file=sys.stderr)
+            print("nothing was run", file=sys.stderr)
+            return 1
     _hydra_main()
     return 0

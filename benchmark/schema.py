@@ -48,8 +48,9 @@ class _Record(BaseModel):
 class Span(_Record):
     """A character span into the document's ``text``, end exclusive."""
 
-    start: int = Field(ge=0)
-    end: int = Field(ge=0)
+    # Strict: an offset is a JSON integer; true, "31" and 31.0 are refused, not coerced.
+    start: int = Field(ge=0, strict=True)
+    end: int = Field(ge=0, strict=True)
     text: str | None = Field(default=None, description="Must equal text[start:end]; required in gold.")
 
 

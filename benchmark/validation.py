@@ -4,6 +4,12 @@ A benchmark that scores a span whose offsets drifted scores noise, so every
 record is checked against the document text before anything uses it, and
 every problem is reported with its file, record (or line) and field. Checks
 only collect errors; callers decide to stop, and nothing here writes a file.
+
+Prediction files come from outside, so they are read as hostile data: line by
+line (split on ``\n`` only, as the writer escapes every other line break),
+with a size limit per line and per file, as strict JSON (no duplicate keys,
+no lone surrogates, bounded nesting; offsets must be JSON integers), and with
+at most ``MAX_REPORTED_ERRORS`` errors kept, then a count of the rest.
 """
 
 from __future__ import annotations
@@ -17,7 +23,14 @@ from pydantic import ValidationError
 
 from benchmark.corpus import ANNOTATIONS_DIR, PENDING_DIR, SeedDocument
 from benchmark.errors import DataError, DataErrors
+from benchmark.fileio import StrictJSONError, check_regular_file, read_text_bounded, strict_json_loads
 from benchmark.schema import ENTITY_LABELS, EVENT_ROLES, QUOTE_KINDS, Document, Span
+
+
+MAX_PREDICTION_FILE_BYTES = 128 * 1024 * 1024
+MAX_LINE_BYTES = 8 * 1024 * 1024
+MAX_GOLD_FILE_BYTES = 16 * 1024 * 1024
+MAX_REPORTED_ERRORS = 50
 
 
 def _field_path(loc: Iterable[object]) -> str:
@@ -89,13 +102,27 @@ class _Checker:
             if n > 1 and len({layer for layer, j in items if j == ident}) > 1:
                 self.error("id", f"id {ident!r} is used in several layers")
 
+    def duplicates(self, field: str, keys: list[tuple], what: str) -> set[int]:
+        """An exact duplicate within a layer is refused: scoring counts every unit it
+        is given, so a repeated unit would count twice (or, deduplicated, vanish)."""
+        first: dict[tuple, int] = {}
+        repeated: set[int] = set()
+        for i, key in enumerate(keys):
+            if key in first:
+                self.error(f"{field}[{i}]", f"duplicate of {field}[{first[key]}] (same {what})")
+                repeated.add(i)
+            else:
+                first[key] = i
+        return repeated
+
     def entities(self) -> None:
         mentions = self.doc.entities or []
         for i, m in enumerate(mentions):
             self.span(m, f"entities[{i}]")
             if m.label not in ENTITY_LABELS:
                 self.error(f"entities[{i}].label", f"unknown label {m.label!r}; known: {', '.join(ENTITY_LABELS)}")
-        ordered = sorted(range(len(mentions)), key=lambda i: (mentions[i].start, mentions[i].end))
+        repeated = self.duplicates("entities", [(m.start, m.end, m.label) for m in mentions], "start, end and label")
+        ordered = sorted((i for i in range(len(mentions)) if i not in repeated), key=lambda i: (mentions[i].start, mentions[i].end))
         for a, b in zip(ordered, ordered[1:]):
             if mentions[b].start < mentions[a].end:
                 self.error(f"entities[{b}]", f"overlaps entities[{a}]: the guidelines allow no nested or crossing entity spans")
@@ -104,6 +131,7 @@ class _Checker:
         quotes = self.doc.quotes or []
         entity_ids = {m.entity for m in self.doc.entities or [] if m.entity is not None}
         quote_ids = {q.id: q for q in quotes if q.id is not None}
+        self.duplicates("quotes", [tuple(sorted((s.start, s.end) for s in q.content)) for q in quotes], "content segments")
         for i, q in enumerate(quotes):
             field = f"quotes[{i}]"
             if q.kind not in QUOTE_KINDS:
@@ -130,8 +158,11 @@ class _Checker:
 
     def events(self) -> None:
         types_by_event: dict[str, set[str]] = {}
-        for i, e in enumerate(self.doc.events or []):
+        events = self.doc.events or []
+        self.duplicates("events", [(e.trigger.start, e.trigger.end, e.type) for e in events], "trigger span and type")
+        for i, e in enumerate(events):
             field = f"events[{i}]"
+            self.duplicates(f"{field}.arguments", [(a.start, a.end, a.role) for a in e.arguments], "span and role")
             self.span(e.trigger, field + ".trigger")
             roles = EVENT_ROLES.get(e.type)
             if roles is None:
@@ -165,10 +196,10 @@ def check_document(doc: Document, *, file: str, record: str, gold: bool, referen
 
 def _load_json(path: Path) -> object:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DataErrors([DataError(str(path), None, None, "file not found")]) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return strict_json_loads(read_text_bounded(path, MAX_GOLD_FILE_BYTES))
+    except DataError as exc:
+        raise DataErrors([exc]) from None
+    except (json.JSONDecodeError, StrictJSONError) as exc:
         raise DataErrors([DataError(str(path), None, None, f"invalid JSON: {exc}")]) from None
 
 
@@ -218,43 +249,91 @@ def read_gold(seeds: Iterable[SeedDocument], directory: Path = ANNOTATIONS_DIR) 
     return docs
 
 
+class _ErrorLog:
+    """Keeps the first MAX_REPORTED_ERRORS errors and counts the rest."""
+
+    def __init__(self, file: str):
+        self.file, self.kept, self.more = file, [], 0
+
+    def add(self, errors: list[DataError]) -> None:
+        room = max(0, MAX_REPORTED_ERRORS - len(self.kept))
+        self.kept += errors[:room]
+        self.more += len(errors) - len(errors[:room])
+
+    def __bool__(self) -> bool:
+        return bool(self.kept)
+
+    def raise_if_any(self) -> None:
+        if self.more:
+            self.kept.append(DataError(self.file, None, None, f"and {self.more} more error(s)"))
+        if self.kept:
+            raise DataErrors(self.kept)
+
+
+def _lines(handle, file: str, log: _ErrorLog):
+    """(line number, text) of each line, split on b"\n" only; a line longer than
+    MAX_LINE_BYTES or not valid UTF-8 is reported and skipped, never held whole."""
+    number = 0
+    while True:
+        chunk = handle.readline(MAX_LINE_BYTES + 1)
+        if not chunk:
+            return
+        number += 1
+        if len(chunk) > MAX_LINE_BYTES and not chunk.endswith(b"\n"):
+            log.add([DataError(file, f"line {number}", None, f"longer than {MAX_LINE_BYTES} bytes")])
+            while chunk and not chunk.endswith(b"\n"):
+                chunk = handle.readline(MAX_LINE_BYTES + 1)
+            continue
+        try:
+            yield number, chunk.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            log.add([DataError(file, f"line {number}", None, f"not valid UTF-8 (byte {exc.start} of the line)")])
+
+
 def read_prediction_file(path: Path, references: Mapping[str, str]) -> list[Document]:
     """A JSONL prediction file: one record per line, ids known and unique, texts identical."""
+    file = str(path)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise DataErrors([DataError(str(path), None, None, "file not found")]) from None
-    except UnicodeDecodeError as exc:
-        raise DataErrors([DataError(str(path), None, None, f"not valid UTF-8: {exc}")]) from None
-    errors: list[DataError] = []
+        check_regular_file(path, MAX_PREDICTION_FILE_BYTES)
+        handle = open(path, "rb")
+    except DataError as exc:
+        raise DataErrors([exc]) from None
+    except OSError as exc:
+        raise DataErrors([DataError(file, None, None, f"unreadable: {exc.strerror or exc}")]) from None
+    log = _ErrorLog(file)
     docs: list[Document] = []
     seen: dict[str, int] = {}
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = f"line {number}"
-        try:
-            raw = json.loads(line)
-        except json.JSONDecodeError as exc:
-            errors.append(DataError(str(path), where, None, f"invalid JSON: {exc}"))
-            continue
-        doc, parse_errors = parse_record(raw, str(path), where)
-        errors += [DataError(e.file, f"{where} ({e.record})", e.field, e.message) for e in parse_errors]
-        if doc is None:
-            continue
-        where = f"{where} ({doc.id})"
-        if doc.id in seen:
-            errors.append(DataError(str(path), where, "id", f"duplicate id, first at line {seen[doc.id]}"))
-            continue
-        seen[doc.id] = number
-        if doc.id not in references:
-            errors.append(DataError(str(path), where, "id", "unknown document id"))
-            continue
-        reference = SeedDocument(doc.id, doc.date, references[doc.id])
-        errors += check_document(doc, file=str(path), record=where, gold=False, reference=reference)
-        docs.append(doc)
-    if not seen and not errors:
-        errors.append(DataError(str(path), None, None, "no records"))
-    if errors:
-        raise DataErrors(errors)
+    with handle:
+        for number, line in _lines(handle, file, log):
+            if not line.strip():
+                continue
+            docs += _prediction_line(line, number, file, references, seen, log)
+    if not seen and not log:
+        log.add([DataError(file, None, None, "no records")])
+    log.raise_if_any()
     return docs
+
+
+def _prediction_line(line: str, number: int, file: str, references: Mapping[str, str], seen: dict[str, int], log: _ErrorLog) -> list[Document]:
+    where = f"line {number}"
+    try:
+        raw = strict_json_loads(line)
+    except (json.JSONDecodeError, StrictJSONError) as exc:
+        log.add([DataError(file, where, None, f"invalid JSON: {exc}")])
+        return []
+    doc, parse_errors = parse_record(raw, file, where)
+    log.add([DataError(e.file, f"{where} ({e.record})", e.field, e.message) for e in parse_errors])
+    if doc is None:
+        return []
+    where = f"{where} ({doc.id})"
+    if doc.id in seen:
+        log.add([DataError(file, where, "id", f"duplicate id, first at line {seen[doc.id]}")])
+        return []
+    seen[doc.id] = number
+    if doc.id not in references:
+        log.add([DataError(file, where, "id", "unknown document id")])
+        return []
+    reference = SeedDocument(doc.id, doc.date, references[doc.id])
+    errors = check_document(doc, file=file, record=where, gold=False, reference=reference)
+    log.add(errors)
+    return [] if errors else [doc]

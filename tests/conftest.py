@@ -2,6 +2,7 @@
 
 import copy
 import json
+import shutil
 import subprocess
 import sys
 
@@ -23,24 +24,28 @@ def gold_record(gold_record_pristine) -> dict:
     return copy.deepcopy(gold_record_pristine)
 
 
-def run_cli(*args: str, cwd=ROOT, timeout: int = 600) -> subprocess.CompletedProcess:
+def run_cli(*args: str, cwd=ROOT, timeout: int = 600, env=None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "benchmark", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout
+        [sys.executable, "-m", "benchmark", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env
     )
 
 
-def copy_repository(target):
-    """A copy of the working tree (tracked and untracked, not ignored files), for
-    tests that run commands which write into the repository."""
-    import shutil
-    from pathlib import Path
-
+def repository_files() -> list[str]:
+    """The working tree's files: tracked and untracked, not ignored."""
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.splitlines()
+    return [f for f in listed if (ROOT / f).is_file()]
+
+
+def copy_repository(target):
+    """A copy of the working tree (no .venv, outputs or caches), for tests that
+    run commands which write into the repository."""
+    from pathlib import Path
+
     target = Path(target)
-    for name in listed:
-        if (ROOT / name).is_file():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, target / name)
+    for name in repository_files():
+        path = target / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, path)
     return target

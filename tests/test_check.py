@@ -6,30 +6,17 @@ so it never touches the real leaderboard and re-runs only a fast system.
 
 import json
 import shutil
-import subprocess
 
 import pytest
 
-from benchmark.corpus import ROOT
-from conftest import SEED_ID, run_cli
+from conftest import SEED_ID, copy_repository, run_cli
 
 SUBMISSION_META = "name: example\nauthors: Test Authors\ndescription: the gold minus its first entity\ndate: 2026-11-28\n"
 
 
-def _repository_files():
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout.splitlines()
-    return [f for f in listed if (ROOT / f).is_file()]
-
-
 @pytest.fixture(scope="module")
 def published_copy(tmp_path_factory, gold_record_pristine):
-    copy = tmp_path_factory.mktemp("repo") / "newsbench"
-    for name in _repository_files():
-        target = copy / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, target)
+    copy = copy_repository(tmp_path_factory.mktemp("repo") / "newsbench")
     for result in (copy / "leaderboard" / "results").glob("*.json"):
         result.unlink()
     submissions = copy / "leaderboard" / "submissions"

@@ -53,7 +53,7 @@ def test_ranked_by_headline_and_deterministic(board):
     assert [(row["rank"], row["system"]) for row in table["systems"]] == [(1, "high"), (2, "mid"), (3, "low")]
     readme = (board / "README.md").read_text()
     assert "| 1 | high | 1.0 | 80.0 [40.0, 100.0] | 80.0 |" in readme
-    assert "python -m benchmark run model=mid publish=true" in readme
+    assert "python -m benchmark run model=mid publish=replace" in readme
 
 
 def test_publishing_in_another_order_gives_the_same_files(board, tmp_path):
@@ -84,7 +84,7 @@ def test_publish_failing_half_way_leaves_the_old_entry(board, monkeypatch):
 
     monkeypatch.setattr(leaderboard, "atomic_write_text", crash)
     with pytest.raises(OSError):
-        leaderboard.publish(_result("sys", 0.9))
+        leaderboard.publish(_result("sys", 0.9), replace=True)
     after = {p: p.read_bytes() for p in board.rglob("*.*") if not p.name.endswith(".partial")}
     assert after == before
 

@@ -13,7 +13,8 @@ by ``read_prediction_file`` as an unknown id).
 A relative ``path`` is taken from the repository root, so that a result does
 not depend on the directory the command was run from (or on Hydra's run
 directory); provenance records it relative to the root when it lies inside,
-with the sha256 of the bytes that were read.
+with the sha256 of the bytes that were read. The metadata file is validated by
+``benchmark.submission.read_metadata`` (schema, limits, safe YAML).
 """
 
 from __future__ import annotations
@@ -22,16 +23,13 @@ import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
-import yaml
-
 from benchmark.corpus import ROOT, SeedDocument
 from benchmark.errors import DataError, DataErrors
 from benchmark.extractors.base import Extractor
+from benchmark.fileio import check_regular_file
 from benchmark.schema import Document
-from benchmark.validation import read_prediction_file
-
-# Required keys of leaderboard/submissions/NAME.yaml.
-SUBMISSION_FIELDS = ("name", "authors", "description", "date")
+from benchmark.submission import read_metadata
+from benchmark.validation import MAX_PREDICTION_FILE_BYTES, read_prediction_file
 
 
 class PredictionsExtractor(Extractor):
@@ -57,9 +55,14 @@ class PredictionsExtractor(Extractor):
 
     def _digest(self) -> str:
         try:
-            return hashlib.sha256(self.path.read_bytes()).hexdigest()
-        except FileNotFoundError:
-            raise DataErrors([DataError(str(self.path), None, None, "file not found")]) from None
+            check_regular_file(self.path, MAX_PREDICTION_FILE_BYTES)
+        except DataError as exc:
+            raise DataErrors([exc]) from None
+        digest = hashlib.sha256()
+        with open(self.path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
 
     def relative_path(self) -> str:
         try:
@@ -72,13 +75,9 @@ class PredictionsExtractor(Extractor):
         if self.metadata_path is None:
             return None
         try:
-            data = yaml.safe_load(self.metadata_path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise DataErrors([DataError(str(self.metadata_path), None, None, f"unreadable submission metadata: {exc}")]) from None
-        missing = [key for key in SUBMISSION_FIELDS if not isinstance(data, dict) or not data.get(key)]
-        if missing:
-            raise DataErrors([DataError(str(self.metadata_path), None, key, "required") for key in missing])
-        return {key: str(data[key]) for key in (*SUBMISSION_FIELDS, "url", "organisation") if data.get(key)}
+            return read_metadata(self.metadata_path, expected_name=self.name).shown()
+        except DataError as exc:
+            raise DataErrors([exc]) from None
 
     def provenance(self) -> dict:
         return {
