@@ -310,7 +310,7 @@ def test_a_results_file_with_an_unsafe_name_is_refused(tmp_path):
 def test_a_bad_system_name_is_refused_before_hydra_makes_a_directory(repo, name):
     result = run_cli("run", "model=predictions", "model.path=leaderboard/submissions/example.jsonl", f"model.name={name}", cwd=repo)
     _no_traceback(result)
-    assert result.returncode == 1 and "not a valid system name" in result.stderr
+    assert result.returncode == 1 and "model.name" in result.stderr  # ours, or Hydra's grammar for a b
     assert not (repo / "outputs").exists() and not (repo.parent / "escaped").exists()
 
 
