@@ -31,7 +31,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from benchmark import dataset, provenance, scoring
+from benchmark import dataset, leaderboard, provenance, scoring
 from benchmark.config import Publish, publish_mode
 from benchmark.corpus import ROOT, SeedDocument
 from benchmark.errors import DataError, DataErrors
@@ -43,7 +43,7 @@ from benchmark.validation import check_document
 
 CONFIG_DIR = ROOT / "configs"
 MODEL_DIR = CONFIG_DIR / "model"
-SUBMISSIONS_DIR = ROOT / "leaderboard" / "submissions"
+SUBMISSIONS_DIR = leaderboard.LEADERBOARD_DIR / "submissions"
 PREDICTIONS_MODEL = "predictions"  # the one model family whose system is a submitted file
 CHUNK = 64  # documents per extractor call when the extractor is per-document (progress steps)
 
@@ -198,6 +198,8 @@ def job_problems(cfg: DictConfig, model: str | None) -> list[str]:
         mode = publish_mode(cfg.publish)
     except ValueError as exc:
         return problems + [str(exc)]
+    if mode is Publish.true and (leaderboard.RESULTS_DIR / f"{cfg.model.name}.json").exists():
+        problems.append(f"{cfg.model.name!r} is already on the leaderboard: publish=replace replaces its entry")
     if mode is not Publish.false and model == PREDICTIONS_MODEL:
         for key in ("path", "metadata"):
             value = cfg.model.get(key)
@@ -261,8 +263,6 @@ Run one extractor on the packaged test split and score it (a Hydra application).
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name="run", version_base="1.3")
 def _hydra_main(cfg: DictConfig) -> None:
-    from benchmark import leaderboard
-
     choice = HydraConfig.get().runtime.choices.get("model")
     try:
         problems = job_problems(cfg, choice)
