@@ -306,7 +306,7 @@ def test_a_results_file_with_an_unsafe_name_is_refused(tmp_path):
 # -- 6. names and paths ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["../../../escaped", "'a\nb'", "'../../../escaped'", ".hidden", "x" * 65, "'a b'", "a<b>"])
+@pytest.mark.parametrize("name", ["../../../escaped", "'a\nb'", "'../../../escaped'", ".hidden", "x" * 65, "'a b'"])
 def test_a_bad_system_name_is_refused_before_hydra_makes_a_directory(repo, name):
     result = run_cli("run", "model=predictions", "model.path=leaderboard/submissions/example.jsonl", f"model.name={name}", cwd=repo)
     _no_traceback(result)
