@@ -203,7 +203,7 @@ def _index(board: dict, card: dict) -> bytes:
         "</section>",
         '<section><h2>Headline scores</h2><p><img class="plot" src="plot.svg" alt="Headline scores of the current systems with their 95% intervals"></p></section>',
         "<section><h2>Reproducing a row</h2><p>From the repository root, after the README's setup:</p><ul>",
-        *[f"<li>{_system_link(r['system'], '')}: <code>{esc(r['command'])} publish=true</code></li>" for r in current],
+        *[f"<li>{_system_link(r['system'], '')}: <code>{esc(r['command'])} publish=replace</code></li>" for r in current],
         "</ul></section>",
     ]
     submitted = [r for r in current if r.get("submission")]
@@ -399,7 +399,7 @@ def _system_page(row: dict, data: dict, board: dict) -> bytes:
         ("Version", esc(row["version"])),
         ("Status", esc(status)),
         ("Dataset", f"{esc(row['dataset_version'])}, fingerprint <code>{esc(row['fingerprint'])}</code>"),
-        ("Reproduce", f"<code>{esc(row['command'])} publish=true</code>"),
+        ("Reproduce", f"<code>{esc(row['command'])} publish=replace</code>"),
         ("Scored", esc(provenance.get("started_at") or "")),
         ("Code", f"commit <code>{esc(code.get('commit'))}</code>" + (" (dirty)" if code.get("dirty") else "")),
         ("Python", esc(f"{environment.get('implementation', '')} {environment.get('python', '')} on {environment.get('platform', '')}")),

@@ -40,7 +40,7 @@ def test_site_is_written_beside_the_tables(board):
     assert 'href="systems/beta.html"' in stale
     assert "80.0" in current and "[40.0, 100.0]" in current  # score and its interval
     assert card_fingerprint() in index
-    assert "python -m benchmark run model=alpha publish=true" in index
+    assert "python -m benchmark run model=alpha publish=replace" in index
     assert 'href="../index.html"' in files["systems/alpha.html"].decode()
     svg = files["plot.svg"].decode()
     assert svg.startswith("<svg") and ">alpha</text>" in svg and "beta" not in svg
