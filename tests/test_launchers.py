@@ -75,7 +75,7 @@ def _assert_same_as_sequential(runs, sequential):
 
 
 def test_joblib_multirun_matches_a_sequential_run(repo, sequential, tmp_path):
-    runs = _multirun(repo, tmp_path / "sweep", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "publish=replace", hf_home=tmp_path / "hf")
+    runs = _multirun(repo, tmp_path / "sweep", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "publish=true", hf_home=tmp_path / "hf")
     _assert_same_as_sequential(runs, sequential)
     published = {name: json.loads((repo / "leaderboard" / "results" / f"{name}.json").read_text()) for name in SYSTEMS}
     for name in SYSTEMS:  # both concurrent publishes landed, whole

@@ -136,7 +136,16 @@ def test_relabelling_gold_and_rebuilding_changes_the_next_score(tmp_path):
     for mention in record["entities"]:
         mention["label"] = {"PER": "LOC", "LOC": "PER"}.get(mention["label"], mention["label"])
     path.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n")
-    assert run_cli("build", cwd=repo).returncode == 0
+    release = repo / "gold" / "dataset.yaml"  # a gold correction is a patch release (GUIDELINES §8)
+    version = re.search(r"^version: (\S+)$", release.read_text(), re.M).group(1)
+    major, minor, patch = version.split(".")
+    bumped = f"{major}.{minor}.{int(patch) + 1}"
+    release.write_text(release.read_text().replace(f"version: {version}\n", f"version: {bumped}\n"))
+    changelog = repo / "gold" / "CHANGELOG.md"
+    head, rest = changelog.read_text().split("\n## ", 1)
+    changelog.write_text(f"{head}\n## {bumped} (2026-11-29)\n\n- Swapped PER and LOC in `{SEED_ID}`.\n\n## {rest}")
+    built = run_cli("build", cwd=repo)
+    assert built.returncode == 0, built.stderr
     after = score("after")
     assert after["dataset"]["fingerprint"] != before["dataset"]["fingerprint"]
     assert after["metrics"]["ner.strict.micro.f1"] != before["metrics"]["ner.strict.micro.f1"]
