@@ -100,7 +100,7 @@ def test_bad_submission_metadata_is_refused(repo):
     (repo / "leaderboard" / "submissions" / "example.yaml").write_text("name: example\n", encoding="utf-8")
     result = run_cli(
         "run", "model=predictions", "model.path=leaderboard/submissions/example.jsonl", "model.name=example",
-        "model.metadata=leaderboard/submissions/example.yaml", "publish=true", cwd=repo,
+        "model.metadata=leaderboard/submissions/example.yaml", "publish=replace", cwd=repo,
     )
     assert result.returncode == 1
     assert "example.yaml, field authors: required" in result.stderr

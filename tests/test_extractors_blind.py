@@ -327,6 +327,7 @@ def test_model_input_keeps_offsets():
 def test_config_lists_every_parameter(filename, cls):
     cfg = yaml.safe_load((CONFIGS / filename).read_text(encoding="utf-8"))
     assert cfg.pop("_target_").endswith(f"{cls.__module__.rsplit('.', 1)[-1]}.{cls.__name__}")
+    assert cfg.pop("defaults")[0].startswith("/schema/")  # typed by benchmark/config.py
     params = set(inspect.signature(cls.__init__).parameters) - {"self"}
     assert set(cfg) == params
     assert cfg["version"] == "1.0"
