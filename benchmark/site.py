@@ -112,6 +112,12 @@ def _bands(rows: list[dict]) -> bool:
     return any(row.get("band") is not None for row in rows)
 
 
+def _points_cell(value) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return '<td class="num" data-value=""><span class="absent">—</span></td>'
+    return f'<td class="num" data-value="{_fixed(value)}">{100 * value:+.1f}</td>'
+
+
 def _band_section(board: dict) -> str:
     """What the bands mean and the adjacent tests behind them, or the bands shown as absent."""
     bands = board.get("bands")
@@ -120,13 +126,14 @@ def _band_section(board: dict) -> str:
     titles = {c["metric"]: c["title"] for c in board["columns"]}
     lines = [
         f"<tr><td>{esc(p.get('a'))}</td><td>{esc(p.get('b'))}</td>"
-        + "".join(_scalar_cell(p.get(k)) for k in ("difference", "p_value", "p_holm"))
+        + _points_cell(p.get("difference"))
+        + "".join(_scalar_cell(p.get(k)) for k in ("p_value", "p_holm"))
         + f"<td>{'yes' if p.get('significant') else 'no'}</td><td>{esc(p.get('note') or '')}</td></tr>"
         for p in bands.get("adjacent") or []
         if isinstance(p, dict)
     ]
     table = _table(
-        [("System", "text"), ("Next system", "text"), ("Difference", "number"), ("p", "number"), ("p (Holm)", "number"), ("Significant", "text"), ("Note", "text")],
+        [("System", "text"), ("Next system", "text"), ("Difference (points)", "number"), ("p", "number"), ("p (Holm)", "number"), ("Significant", "text"), ("Note", "text")],
         lines, sortable=False,
     ) if lines else ""
     return (
@@ -364,8 +371,9 @@ def _has_explain() -> bool:
 def _errors_section(data: dict, system: str) -> str:
     errors = data.get("errors")
     explain = (
-        f"<p>To see each error in its sentence (displaCy views), run <code>python -m benchmark explain {esc(system)}</code> "
-        "from the repository root: the published results keep the counts, not the texts of the errors.</p>"
+        "<p>To see each error in its sentence (displaCy views), run the system (the command above) and then "
+        "<code>python -m benchmark explain</code> on the run directory it prints: the published results keep the counts, "
+        "not the error records.</p>"
         if _has_explain()
         else '<p class="absent">displaCy views of the errors: absent (the published results keep counts, not the texts of the errors).</p>'
     )

@@ -145,7 +145,7 @@ def test_optional_blocks_shown_when_present_and_absent_otherwise(board):
     assert '<td>doc1</td><td class="num" data-value="0.2500">0.2500</td>' in rich_page
     assert "<td>PER</td>" in rich_page
     if site._has_explain():
-        assert "python -m benchmark explain rich" in rich_page
+        assert "<code>python -m benchmark explain</code> on the run directory" in rich_page
     else:
         assert "displaCy views of the errors: absent" in rich_page and "benchmark explain" not in rich_page
 
@@ -174,4 +174,4 @@ def test_significance_bands_are_shown_where_the_board_has_them(board):
     assert '>Band</th>' in banded and "paired &lt;test&gt;" in banded
     bands = [cell.split('data-value="')[3].split('"')[0] for cell in banded.split('<tr data-system="')[1:]]  # rank, system, band
     assert bands == ["1", "1", "2"]
-    assert '<td>b</td><td>c</td><td class="num" data-value="0.6000">0.6000</td>' in banded
+    assert '<td>b</td><td>c</td><td class="num" data-value="0.6000">+60.0</td><td class="num" data-value="0.0010">0.0010</td>' in banded
