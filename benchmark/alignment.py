@@ -1,17 +1,18 @@
-"""Canonical tokens and the translation between character spans and IOB2 tags.
+"""Canonical tokens, widening spans onto them, and the IOB2 tags of the packaged gold.
 
-Gold and predictions are character spans; seqeval scores tag sequences. Every
-system is therefore projected onto one pinned tokenisation (spaCy's blank
-French tokenizer, whitespace tokens dropped), so that no system is favoured by
-its own tokenizer. A span whose edges fall inside a canonical token is widened
-to the tokens it covers and counted; a span that would share a token with an
-earlier span of the same layer is dropped and counted. Nothing is lost
-silently: the counts go into every result.
+Gold and predictions are character spans. Every span, gold and predicted, is
+widened to the canonical tokens it covers (spaCy's blank French tokenizer,
+whitespace tokens dropped), so that no system is favoured by its own tokenizer;
+the scorer matches units on token indices (``TokenIndex``) and counts how many
+predicted spans were widened. The IOB2 tag projection (``spans_to_tags``) only
+builds the packaged dataset's tag columns (gold layers, which do not overlap);
+the scorer never projects predictions onto tags, so no predicted span is ever
+dropped.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -114,3 +115,42 @@ def tags_to_spans(tokens: Sequence[tuple[int, int]], tags: Sequence[str]) -> lis
     if current is not None:
         spans.append(tuple(current))
     return spans
+
+
+@dataclass
+class TokenIndex:
+    """One document's canonical tokens, as sorted arrays made for span lookups."""
+
+    id: str
+    text: str
+    starts: list[int]  # character start of each token
+    ends: list[int]  # character end of each token
+    sentence_starts: list[int]  # index of each sentence's first token
+
+    @classmethod
+    def from_row(cls, row: dict) -> "TokenIndex":
+        offsets = row["token_offsets"]
+        return cls(
+            id=row["id"], text=row["text"], starts=[s for s, _ in offsets], ends=[e for _, e in offsets],
+            sentence_starts=list(row["sentence_starts"]),
+        )
+
+    def widen(self, start: int, end: int) -> tuple[tuple[int, int], bool]:
+        """Token span (first, last + 1) of the tokens a character span overlaps, and
+        whether the span had to be widened; a span covering no token is empty."""
+        first = bisect_right(self.ends, start)
+        stop = bisect_left(self.starts, end)
+        if stop <= first:
+            return (first, first), True
+        return (first, stop), self.starts[first] != start or self.ends[stop - 1] != end
+
+    def chars(self, first: int, stop: int) -> tuple[int, int]:
+        """Character span of a token span (an empty one sits at its token's start)."""
+        if stop > first:
+            return self.starts[first], self.ends[stop - 1]
+        position = self.starts[first] if first < len(self.starts) else len(self.text)
+        return position, position
+
+    def sentence_of(self, token: int) -> int:
+        """Index (in the document) of the sentence holding a token: the bootstrap unit."""
+        return max(bisect_right(self.sentence_starts, token) - 1, 0)

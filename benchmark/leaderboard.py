@@ -50,7 +50,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 DIGITS = 4  # rounding of every published number
 REQUIRED = ("system.name", "system.version", "system.command", "dataset.fingerprint", "dataset.version", "metrics", "intervals")
 # What a published entry keeps of a run's results: metrics and provenance, not predictions.
-PUBLISHED_KEYS = ("system", "dataset", "metrics", "intervals", "tables", "alignment", "provenance")
+PUBLISHED_KEYS = ("system", "dataset", "metrics", "intervals", "tables", "alignment", "units", "provenance")
 MAX_RESULT_BYTES = 64 * 1024 * 1024
 
 

@@ -20,7 +20,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -110,6 +110,7 @@ def _predict(extractor: Extractor, inputs: list[SeedDocument], steps: Steps) -> 
 class RunOutput:
     results: dict
     predictions: list[Document]
+    errors: list[dict] = field(default_factory=list)  # the rows of errors.jsonl
 
 
 def _checked_predictions(extractor: Extractor, inputs: list[SeedDocument], predicted: list[Document]) -> list[Document]:
@@ -138,6 +139,7 @@ def run_system(cfg: DictConfig, overrides: list[str]) -> RunOutput:
         steps.start("layers", "layers scored", len(scoring.LAYERS))
         steps.start("bootstrap", "bootstrap intervals", len(scoring.HEADLINES))
         report = scoring.score(rows, gold, predicted, OmegaConf.to_container(cfg.scoring, resolve=True), steps.advance)
+    errors = report.pop("error_records")
     reproduce = [o for o in overrides if not o.startswith(("publish=", "quiet="))]  # neither changes a score
     results = {
         "system": {
@@ -160,16 +162,19 @@ def run_system(cfg: DictConfig, overrides: list[str]) -> RunOutput:
             "environment": provenance.environment(),
             "extractor": extractor.provenance(),
             "scoring": OmegaConf.to_container(cfg.scoring, resolve=True),
+            "scoring_version": scoring.SCORING_VERSION,
             "started_at": started.isoformat(timespec="seconds"),
             "duration_seconds": round(time.perf_counter() - clock, 3),
         },
     }
-    return RunOutput(results=results, predictions=predicted)
+    return RunOutput(results=results, predictions=predicted, errors=errors)
 
 
 def write_run(output: RunOutput, directory: Path) -> Path:
     lines = "".join(jsonl_line(d.model_dump(mode="json", exclude_none=True)) for d in output.predictions)
     atomic_write_text(directory / "predictions.jsonl", lines)
+    errors = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in output.errors)
+    atomic_write_text(directory / "errors.jsonl", errors)
     path = directory / "results.json"
     atomic_write_text(path, canonical_json(output.results))
     return path

@@ -84,16 +84,17 @@ def test_argument_must_be_attached_to_the_right_trigger(metric, predicted_event)
     assert counts(out["classification"]) == (0, 1, 1)
 
 
-def test_duplicates_are_counted_once(metric):
+def test_every_duplicate_is_a_unit(metric):
+    """A repeated argument is one match and false alarms: scoring counts every unit it gets."""
     predicted = [[event(*ATTACK, ATTACKER, ATTACKER), event(*ATTACK, ATTACKER)]]
     out = score(metric, predicted, [[event(*ATTACK, ATTACKER)]])
-    assert counts(out["classification"]) == (1, 1, 1)
+    assert counts(out["classification"]) == (1, 3, 1)
 
 
 def test_one_span_two_roles(metric):
     gold = [[event(*ATTACK, (0, 16, "Attacker"), (0, 16, "Target"))]]
     out = score(metric, [[event(*ATTACK, ATTACKER)]], gold)
-    assert counts(out["identification"]) == (1, 1, 1)
+    assert counts(out["identification"]) == (1, 1, 2)  # two gold units on one span
     assert counts(out["classification"]) == (1, 1, 2)
 
 

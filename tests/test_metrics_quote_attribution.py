@@ -104,10 +104,13 @@ def test_gold_without_speaker(metric):
     assert out["exact"]["n_attributed"] == out["overlap"]["n_attributed"] == 0
 
 
-def test_discontinuous_content_compares_character_sets(metric):
+def test_discontinuous_content_compares_segments(metric):
     two_parts = [(30, 40), (50, 60)]
+    out = score(metric, [[pred([(50, 60), (30, 40)], (0, 15))]], [[gold(two_parts, MACRON)]])
+    assert summary(out["exact"]) == (1, 1, 1, 1)  # segment order does not matter
     out = score(metric, [[pred([(50, 60), (30, 35), (35, 40)], (0, 15))]], [[gold(two_parts, MACRON)]])
-    assert summary(out["exact"]) == (1, 1, 1, 1)
+    assert out["exact"]["n_content_found"] == 0  # but every segment must equal one of the gold's
+    assert out["overlap"]["n_content_found"] == 1
     out = score(metric, [[pred([(30, 60)], (0, 15))]], [[gold(two_parts, MACRON)]])
     assert out["exact"]["n_content_found"] == 0
     assert out["overlap"]["n_content_found"] == 1
@@ -149,7 +152,7 @@ def test_both_empty(metric):
     for variant in ("exact", "overlap"):
         assert summary(out[variant]) == (0, 0, 0, 0)
         assert out[variant]["accuracy"] == 0.0 and out[variant]["content_f1"] == 0.0
-    assert out["units"] == {"exact": [[0, 0], [0, 0]], "overlap": [[0, 0], [0, 0]]}
+    assert out["units"]["exact"] == [[0, 0], [0, 0]] and out["units"]["overlap"] == [[0, 0], [0, 0]]
     assert score(metric, [], [])["exact"]["n_gold"] == 0
 
 
@@ -157,10 +160,12 @@ def test_units_per_document(metric):
     references = [[gold(QUOTE, MACRON)], [gold(QUOTE, []), gold([(100, 140)], [(0, 5)])]]
     predictions = [[pred([(30, 50)], (0, 15))], [pred(QUOTE, None)]]
     out = score(metric, predictions, references, return_units=True)
-    assert out["units"] == {"exact": [[0, 1], [1, 2]], "overlap": [[1, 1], [1, 2]]}
-    assert out["content_units"] == {"exact": [[0, 1, 1], [1, 1, 2]], "overlap": [[1, 1, 1], [1, 1, 2]]}
+    assert out["units"]["exact"] == [[0, 1], [1, 2]] and out["units"]["overlap"] == [[1, 1], [1, 2]]
+    assert out["content_units"]["exact"] == [[0, 1, 1], [1, 1, 2]]
+    assert out["content_units"]["overlap"] == [[1, 1, 1], [1, 1, 2]]
     # one unit per gold quotation (documents in order, quotations sorted by content)
-    assert out["quote_units"] == {"exact": [[0, 1], [1, 1], [0, 1]], "overlap": [[1, 1], [1, 1], [0, 1]]}
+    assert out["quote_units"]["exact"] == [[0, 1], [1, 1], [0, 1]]
+    assert out["quote_units"]["overlap"] == [[1, 1], [1, 1], [0, 1]]
     assert out["overlap"]["accuracy"] == pytest.approx(2 / 3)
     assert all(type(out[v][k]) is float for v in ("exact", "overlap") for k in ("accuracy", "content_f1"))
 
@@ -183,3 +188,29 @@ def test_loads_and_runs_from_another_directory(monkeypatch, tmp_path):
 def test_invalid_input(raising_metric, predictions, references):
     with pytest.raises(ValueError):
         score(raising_metric, predictions, references)
+
+
+def test_nested_quotation_pairs_with_its_own_gold(metric):
+    """The issue's repro: an inner quotation predicted alone pairs with its own gold, not its parent."""
+    references = [[{"content": [[100, 300]], "speaker_targets": [[0, 15]]},
+                   {"content": [[150, 200]], "speaker_targets": [[500, 506]]}]]
+    predictions = [[{"content": [[150, 200]], "speaker": [500, 506]}]]
+    out = metric.compute(predictions=predictions, references=references)["overlap"]
+    assert (out["n_content_found"], out["n_attributed"]) == (1, 1)
+
+
+def test_gender_gap_tracker_thresholds(metric):
+    """GGT: matched when the prediction covers >= 0.3 (lenient) / 0.8 (strict) of the gold
+    content; accuracy over matched quotations only."""
+    references = [[gold([(0, 100)], [(200, 205)]), gold([(300, 400)], [(500, 505)])]]
+    predictions = [[pred([(0, 50)], (200, 205)), pred([(300, 390)], (600, 605))]]
+    out = score(metric, predictions, references)
+    assert out["ggt_lenient"]["n_content_found"] == 2 and out["ggt_lenient"]["accuracy"] == 0.5
+    assert out["ggt_strict"]["n_content_found"] == 1 and out["ggt_strict"]["accuracy"] == 0.0
+    assert out["overlap"]["accuracy"] == 0.5  # end to end: over every gold quotation
+
+
+def test_partial_credit_is_the_overlap_f1_of_each_pair(metric):
+    out = score(metric, [[pred([(0, 50)], None)]], [[gold([(0, 100)], [])]])
+    assert out["partial"]["credit"] == pytest.approx(2 * 50 / 150)
+    assert out["partial"]["f1"] == pytest.approx(2 * 50 / 150)

@@ -244,3 +244,41 @@ def test_agrees_with_seqeval(metric, corpus, strict, zero_division):
         expected = report[label]
         assert prf(row) == pytest.approx((expected["precision"], expected["recall"], expected["f1-score"]))
         assert row["support"] == expected["support"]
+
+
+# --- malformed tags are refused; the fast IOB2 reader equals seqeval's -------------------
+
+
+@pytest.mark.parametrize("bad", ["PER-B", "PER", "", "b-PER", "i-PER", "X-PER", "B-", "B_PER"])
+@pytest.mark.parametrize("mode", ["strict", "default"])
+def test_malformed_tags_are_refused(bad, mode):
+    metric = evaluate.load(str(METRIC_DIR), keep_in_memory=True)
+    with pytest.raises(ValueError, match="malformed tag"):
+        metric.compute(predictions=[["O", bad]], references=[["O", "B-PER"]], mode=mode)
+    with pytest.raises(ValueError, match="reference sequence 0, position 1"):
+        metric.compute(predictions=[["O", "B-PER"]], references=[["O", bad]], mode=mode)
+
+
+def test_a_prefix_outside_the_declared_scheme_is_refused():
+    metric = evaluate.load(str(METRIC_DIR), keep_in_memory=True)
+    with pytest.raises(ValueError, match="malformed tag 'S-PER'"):
+        metric.compute(predictions=[["S-PER"]], references=[["B-PER"]], scheme="IOB2")
+    out = metric.compute(predictions=[["S-PER"]], references=[["S-PER"]], scheme="IOBES")
+    assert out["micro"]["f1"] == 1.0
+
+
+_TAGS = st.lists(st.sampled_from(["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]), max_size=40)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(tags=_TAGS)
+def test_iob2_reader_equals_seqeval_tokens(tags):
+    import importlib.util
+
+    from seqeval.scheme import IOB2, Tokens
+
+    spec = importlib.util.spec_from_file_location("seqeval_tags_core", METRIC_DIR / "seqeval_tags.py")
+    core = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(core)
+    expected = {(e.tag, e.start, e.end) for e in Tokens(list(tags), scheme=IOB2).entities} if tags else set()
+    assert set(core.iob2_entities(tags)) == expected

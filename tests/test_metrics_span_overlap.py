@@ -74,9 +74,9 @@ def test_wrong_type_same_boundaries(metric):
     assert counts(out["exact"]) == (1, 0, 0, 0, 0)
     assert counts(out["partial"]) == (1, 0, 0, 0, 0)
     assert counts(out["type"]) == (0, 1, 0, 0, 0)
-    # Scored against the gold label only: no spurious ORG.
-    assert counts(out["labels"]["PER"]["strict"]) == (0, 1, 0, 0, 0)
-    assert counts(out["labels"]["ORG"]["strict"]) == (0, 0, 0, 0, 0)
+    # Per label as nervaluate 1.x: each label on its own spans, a miss for PER, a false alarm for ORG.
+    assert counts(out["labels"]["PER"]["strict"]) == (0, 0, 0, 1, 0)
+    assert counts(out["labels"]["ORG"]["strict"]) == (0, 0, 0, 0, 1)
 
 
 def test_wrong_boundary_same_type_gets_half_credit_in_partial(metric):
@@ -171,13 +171,16 @@ def test_semeval_scenario_rows(metric):
 
 
 def test_semeval_scenario_rows_per_label(metric):
+    """Per label as nervaluate 1.x: each label scored on its own spans, so a wrong-type
+    match is a miss for the gold label and a false alarm for the predicted one."""
     labels = score(metric, [SEMEVAL_PRED], [SEMEVAL_GOLD])["labels"]
-    assert counts(labels["BRAND"]["strict"]) == (0, 0, 0, 1, 1)  # III missed, II spurious
-    assert counts(labels["DRUG"]["strict"]) == (1, 2, 0, 0, 0)  # I; V and IV
-    assert counts(labels["GROUP"]["strict"]) == (0, 1, 0, 0, 0)  # VI, against the gold type
-    assert counts(labels["DRUG"]["partial"]) == (2, 0, 1, 0, 0)
-    assert counts(labels["GROUP"]["partial"]) == (0, 0, 1, 0, 0)
-    assert prf(labels["DRUG"]["partial"]) == pytest.approx((2.5 / 3, 2.5 / 3, 2.5 / 3))
+    for label, row in labels.items():
+        assert row["strict"]["possible"] == sum(g["label"] == label for g in SEMEVAL_GOLD)
+        assert row["strict"]["actual"] == sum(p["label"] == label for p in SEMEVAL_PRED)
+    reference = _nervaluate([SEMEVAL_PRED], [SEMEVAL_GOLD])["labels"]
+    assert {lab: {s: counts(row[s]) for s in SCHEMES} for lab, row in labels.items()} == {
+        lab: {s: counts(row[s]) for s in SCHEMES} for lab, row in reference.items()
+    }
 
 
 def test_semeval_published_summary_table(metric):
@@ -207,12 +210,14 @@ def test_prediction_overlapping_two_gold_spans_takes_one(metric):
     assert (out["partial"]["possible"], out["partial"]["actual"]) == (2, 1)
 
 
-def test_exact_match_is_preferred_over_an_earlier_loose_one(metric):
+def test_first_prediction_in_sorted_order_takes_the_gold_span(metric):
+    """nervaluate 1.x is greedy in prediction order; spans are sorted first, so the loose
+    (0, 7) takes the gold span before the exact (5, 10), whatever the input order."""
     gold = [[span(5, 10, "PER")]]
     for pred in ([span(0, 7, "PER"), span(5, 10, "PER")], [span(5, 10, "PER"), span(0, 7, "PER")]):
         out = score(metric, [pred], gold)
-        assert counts(out["strict"]) == (1, 0, 0, 0, 1)
-        assert counts(out["partial"]) == (1, 0, 0, 0, 1)
+        assert counts(out["strict"]) == (0, 1, 0, 0, 1)
+        assert counts(out["partial"]) == (0, 0, 1, 0, 1)
 
 
 def test_type_scheme_pairs_the_closest_same_label_span(metric):
@@ -280,10 +285,64 @@ def test_invariants(metric, items, seed):
         assert [sum(col) for col in zip(*units)] == pytest.approx(
             [out[scheme]["correct"] + 0.5 * out[scheme]["partial"], n_pred, n_gold]
         )
-        label_sum = [sum(out["labels"][lab][scheme][k] for lab in out["labels"]) for k in OUTCOMES]
-        assert label_sum == list(counts(out[scheme]))
+        # per label (nervaluate 1.x): each label scored on its own gold and predicted spans
+        for lab, row in out["labels"].items():
+            assert row[scheme]["possible"] == sum(s["label"] == lab for g in gold for s in g)
+            assert row[scheme]["actual"] == sum(s["label"] == lab for p in pred for s in p)
     assert out["strict"]["correct"] <= out["exact"]["correct"] <= out["partial"]["correct"]
     assert out["strict"]["correct"] <= out["type"]["correct"]
     shuffled = [random.Random(seed).sample(p, len(p)) for p in pred]
     again = score(metric, shuffled, gold, return_units=True)
     assert again == out
+
+
+# --- equality with nervaluate 1.x, the reference ---------------------------------------
+
+NERVALUATE_KEYS = {"strict": "strict", "exact": "exact", "partial": "partial", "type": "ent_type"}
+
+
+def _nervaluate(predictions, references):
+    """nervaluate's counts in this module's shape (its ``end`` is inclusive)."""
+    from nervaluate import Evaluator
+
+    def inclusive(items):
+        return [[{"start": s["start"], "end": s["end"] - 1, "label": s["label"]} for s in item] for item in items]
+
+    labels = sorted({s["label"] for item in predictions + references for s in item})
+    res = Evaluator(inclusive(references), inclusive(predictions), tags=labels, loader="default").evaluate()
+
+    def table(result):
+        return {k: getattr(result, k) for k in OUTCOMES}
+
+    return {
+        "overall": {scheme: table(res["overall"][key]) for scheme, key in NERVALUATE_KEYS.items()},
+        "labels": {
+            label: {scheme: table(per[key]) for scheme, key in NERVALUATE_KEYS.items()}
+            for label, per in res["entities"].items()
+        },
+    }
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(items=items)
+def test_equals_nervaluate(items):
+    """The pure-python core (what the harness calls) counts exactly as nervaluate 1.x on
+    spans given in sorted order, overall and per label."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("span_overlap_core", METRIC_DIR / "span_overlap.py")
+    core = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(core)
+    pred = [sorted(p, key=lambda s: (s["start"], s["end"], s["label"])) for p, _ in items]
+    gold = [sorted(g, key=lambda s: (s["start"], s["end"], s["label"])) for _, g in items]
+    if not gold[0] or not pred[0]:  # nervaluate's loader reads the first item to guess the format
+        return
+    ours = core.compute(pred, gold)
+    reference = _nervaluate(pred, gold)
+    assert {scheme: counts(ours[scheme]) for scheme in SCHEMES} == {
+        scheme: counts(reference["overall"][scheme]) for scheme in SCHEMES
+    }
+    for label, row in reference["labels"].items():
+        assert {scheme: counts(ours["labels"][label][scheme]) for scheme in SCHEMES} == {
+            scheme: counts(row[scheme]) for scheme in SCHEMES
+        }

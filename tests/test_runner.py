@@ -114,3 +114,15 @@ def test_missing_document_in_a_submission(tmp_path, gold_record_pristine):
     path.write_text("\n", encoding="utf-8")
     result, out = _run(tmp_path, "model=predictions", f"model.path={path}", "model.name=none")
     assert result.returncode == 1 and not (out / "results.json").exists()
+
+
+def test_run_writes_errors_beside_results_with_units_and_documents(oracle_run):
+    (result, out), _ = oracle_run
+    results = json.loads((out / "results.json").read_text())
+    rows = [json.loads(line) for line in (out / "errors.jsonl").read_text().splitlines()]
+    assert rows and {r["class"] for r in rows} == {"correct"}
+    assert {r["layer"] for r in rows} == {"entities", "quotes.content", "quotes.cue", "quotes.speaker", "events.trigger", "events.argument"}
+    assert {layer: sum(v["total"].values()) for layer, v in results["errors"].items()} == {
+        layer: sum(r["layer"] == layer for r in rows) for layer in results["errors"]
+    }
+    assert set(results["units"]) == set(results["documents"][SEED_ID]) and results["provenance"]["scoring_version"] == "2.0"

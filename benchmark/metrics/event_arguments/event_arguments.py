@@ -3,12 +3,17 @@
 An argument only counts when it is attached to the right event mention: its
 tuple carries the trigger offsets and the event type (TextEE's "attached"
 Arg-I / Arg-C, Huang et al. 2024). Scores are micro precision/recall/F1 over
-tuple *sets*, so a prediction repeated twice counts once, and two gold roles
-held by the same span in the same event mention are one Arg-I tuple.
+tuple *multisets*: every predicted argument is a unit, so a prediction repeated
+twice is one match and one false alarm, and two gold roles held by the same span
+in the same event mention are two Arg-I tuples (a prediction needs both).
+Matching is exact equality of the tuples: the harness widens both gold and
+predicted spans to canonical tokens before calling this module.
 
 evaluate copies this file alone into its module cache, so it imports nothing
 from the ``benchmark`` package: the small helpers below are local on purpose.
 """
+
+from collections import Counter
 
 import datasets
 import evaluate
@@ -27,7 +32,7 @@ _DESCRIPTION = """\
 Argument identification (Arg-I) and classification (Arg-C) F1 with arguments
 attached to their trigger. Arg-I tuple: (document, trigger start, trigger end,
 event type, argument start, argument end); Arg-C adds the role. Micro
-precision, recall and F1 over the deduplicated tuple sets of all documents.
+precision, recall and F1 over the tuple multisets of all documents.
 """
 
 _KWARGS_DESCRIPTION = """
@@ -74,17 +79,22 @@ def _text(value, what):
     return str(value)
 
 
-def _tuples(events):
-    """(Arg-I set, Arg-C set) of one document; the document index is implicit."""
-    identification, classification = set(), set()
+def tuples(events):
+    """(Arg-I multiset, Arg-C multiset) of one document; the document index is implicit."""
+    identification, classification = Counter(), Counter()
     for event in events:
         trigger = _offsets(event.get("trigger"), "trigger")
         event_type = _text(event.get("type"), "event type")
         for argument in event.get("arguments") or []:
             key = (*trigger, event_type, *_offsets(argument, "argument"))
-            identification.add(key)
-            classification.add((*key, _text(argument.get("role"), "role")))
+            identification[key] += 1
+            classification[(*key, _text(argument.get("role"), "role"))] += 1
     return identification, classification
+
+
+def count(pred, gold):
+    """[n_correct, n_predicted, n_gold] of two tuple multisets: matching is one to one."""
+    return [sum((pred & gold).values()), sum(pred.values()), sum(gold.values())]
 
 
 def _scores(n_correct, n_predicted, n_gold):
@@ -100,6 +110,20 @@ def _scores(n_correct, n_predicted, n_gold):
         "n_predicted": n_predicted,
         "n_gold": n_gold,
     }
+
+
+def compute(predictions, references, return_units=False):
+    """The whole metric on plain Python lists (what ``_compute`` runs)."""
+    if len(predictions) != len(references):
+        raise ValueError(f"{len(predictions)} predicted documents for {len(references)} references")
+    units = {task: [] for task in TASKS}
+    for pred_events, gold_events in zip(predictions, references):
+        for task, pred, gold in zip(TASKS, tuples(pred_events), tuples(gold_events)):
+            units[task].append(count(pred, gold))
+    result = {task: _scores(*(sum(u[i] for u in units[task]) for i in range(3))) for task in TASKS}
+    if return_units:
+        result["units"] = units
+    return result
 
 
 class EventArguments(evaluate.Metric):
@@ -118,14 +142,4 @@ class EventArguments(evaluate.Metric):
         )
 
     def _compute(self, predictions, references, return_units=False):
-        if len(predictions) != len(references):
-            raise ValueError(f"{len(predictions)} predicted documents for {len(references)} references")
-        units = {task: [] for task in TASKS}
-        for pred_events, gold_events in zip(predictions, references):
-            for task, pred, gold in zip(TASKS, _tuples(pred_events), _tuples(gold_events)):
-                units[task].append([len(pred & gold), len(pred), len(gold)])
-
-        result = {task: _scores(*(sum(u[i] for u in units[task]) for i in range(3))) for task in TASKS}
-        if return_units:
-            result["units"] = units
-        return result
+        return compute(predictions, references, return_units=return_units)

@@ -1,14 +1,25 @@
-"""Quotation attribution accuracy, in the spirit of citron and the Gender Gap Tracker.
+"""Quotation content and attribution, one unit per gold quotation (nested ones included).
 
 The question asked of every gold quotation is the one a reader of a quotation
 database asks: did the system find this quotation, and did it say who spoke?
-A speaker is right when the predicted speaker span hits any mention of the gold
-speaker's entity, so a system that names "Macron" where the gold speaker span
-is "le président" is not penalised when both mention the same entity.
+Content is the tuple of a quotation's segments. Pairing is one to one and
+optimal: exact pairs are equal segment tuples; overlap pairs maximise the shared
+positions (``scipy.optimize.linear_sum_assignment``), ties broken towards the
+pair with the smaller symmetric difference, so an inner quotation pairs with its
+own gold and not with its parent. A speaker is right when the predicted speaker
+span hits one of the gold quotation's speaker targets (the gold speaker span and
+the other mentions of its entity, which the guidelines only annotate when named).
+The Gender Gap Tracker's evaluation is reported beside it (``ggt``): a gold
+quotation is matched when a prediction covers at least 0.3 (lenient) or 0.8
+(strict) of it, and accuracy is over matched quotations only.
 
 evaluate copies this file alone into its module cache, so it imports nothing
 from the ``benchmark`` package: the small helpers below are local on purpose.
+The pure-python core (``document_result``) is what the harness calls directly.
 """
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
 
 import datasets
 import evaluate
@@ -33,12 +44,14 @@ _CITATION = """\
 """
 
 _DESCRIPTION = """\
-Per gold quotation: is its content found by a predicted quotation (matched one
-to one), and is the matched prediction's speaker right? Two variants: "exact"
-(predicted content covers exactly the gold characters; speaker span equals one
-of the gold targets) and "overlap" (content shares characters, pairs chosen
-greedily by largest overlap; speaker span overlaps a target). A gold quotation
-without a speaker is correctly attributed when the matched prediction has none.
+Per gold quotation: is its content found by a predicted quotation (paired one to
+one), and is the paired prediction's speaker right? Variants: "exact" (equal
+content segments; speaker span equals a target), "overlap" (shared positions,
+optimal pairing; speaker span overlaps a target), "partial" (overlap pairs, each
+earning the overlap F1 of its content as credit) and the Gender Gap Tracker's
+"ggt_lenient"/"ggt_strict" (prediction covers >= 0.3 / 0.8 of the gold content;
+accuracy over matched quotations). A gold quotation without a speaker is
+correctly attributed when the paired prediction has none.
 """
 
 _KWARGS_DESCRIPTION = """
@@ -47,17 +60,21 @@ Args:
         {"content": [[start, end], ...], "speaker": [start, end] or None}.
     references: list (one per document) of lists of gold quotations, each
         {"content": [[start, end], ...], "speaker_targets": [[start, end], ...]}:
-        all mentions of the speaker's entity (or the gold speaker span when it
-        has no entity), empty when the quotation has no speaker.
-        Offsets are characters, end exclusive.
-    return_units: if True, add "units": {"exact"|"overlap": [[n_attributed, n_gold], ...]}
-        and "content_units": {"exact"|"overlap": [[n_content_found, n_predicted, n_gold], ...]},
-        one entry per document, and "quote_units": {"exact"|"overlap": [[attributed, 1], ...]},
-        one entry per gold quotation (the resampling unit when documents are few).
+        the gold speaker span and every other mention of the speaker's entity,
+        empty when the quotation has no speaker. Offsets are end exclusive, in
+        any unit (characters, or token indices as the harness gives them).
+    return_units: if True, add "quote_units": {variant: [[attributed, 1], ...]},
+        one row per gold quotation (documents in order, quotations sorted by
+        content), "units": {variant: [[n_attributed, n_gold], ...]} and
+        "content_units": {variant: [[n_content_found, n_predicted, n_gold], ...]},
+        one row per document.
 Returns:
-    exact, overlap: {accuracy, content_precision, content_recall, content_f1,
-        n_gold, n_predicted, n_content_found, n_attributed}; accuracy is
-        n_attributed / n_gold (an unfound quotation counts as wrongly attributed).
+    exact, overlap, ggt_lenient, ggt_strict: {accuracy, content_precision,
+        content_recall, content_f1, n_gold, n_predicted, n_content_found,
+        n_attributed}; accuracy is n_attributed / n_gold (an unfound quotation
+        counts as wrongly attributed), except in the ggt variants, where it is
+        n_attributed / n_content_found (GGT's accuracy over matched quotations).
+    partial: {precision, recall, f1, credit, n_gold, n_predicted}.
 Examples:
     >>> metric = evaluate.load("/path/to/benchmark/metrics/quote_attribution")
     >>> gold = [[{"content": [[10, 30]], "speaker_targets": [[0, 6], [40, 45]]}]]
@@ -66,7 +83,8 @@ Examples:
     1.0
 """
 
-VARIANTS = ("exact", "overlap")
+VARIANTS = ("exact", "overlap", "ggt_lenient", "ggt_strict")
+GGT_THRESHOLDS = {"ggt_lenient": 0.3, "ggt_strict": 0.8}
 
 _OFFSETS = datasets.List(datasets.List(datasets.Value("int64")))
 GOLD_QUOTE = {"content": _OFFSETS, "speaker_targets": _OFFSETS}
@@ -92,10 +110,10 @@ def _merge(ranges):
 
 
 def _content(raw):
-    """Content characters of one quotation; a quotation without content is malformed."""
+    """Content segments of one quotation, sorted; a quotation without content is malformed."""
     if not raw:
         raise ValueError("a quotation needs at least one content span")
-    return _merge(_range(r, "content span") for r in raw)
+    return tuple(sorted(_range(r, "content span") for r in raw))
 
 
 def _gold_quote(raw):
@@ -114,8 +132,13 @@ def _pred_order(quote):
     return (quote["content"], () if speaker is None else speaker)
 
 
+def _size(ranges):
+    return sum(end - start for start, end in _merge(ranges))
+
+
 def _shared(a, b):
-    """Number of characters two merged range tuples have in common."""
+    """Number of positions two sets of ranges have in common."""
+    a, b = _merge(a), _merge(b)
     return sum(max(0, min(e1, e2) - max(s1, s2)) for s1, e1 in a for s2, e2 in b)
 
 
@@ -123,35 +146,49 @@ def _overlaps(a, b):
     return max(a[0], b[0]) < min(a[1], b[1])
 
 
-def _match_exact(gold, pred):
-    """{gold index: pred index} for predictions covering exactly the gold characters, one to one."""
-    pairs, taken = {}, set()
-    for g, gold_quote in enumerate(gold):
-        for p, pred_quote in enumerate(pred):
-            if p not in taken and pred_quote["content"] == gold_quote["content"]:
-                pairs[g] = p
-                taken.add(p)
-                break
+def match_exact(gold, pred):
+    """{gold index: pred index} for equal content segments, one to one; among equal
+    predictions the first (in sorted order) that names a right speaker is preferred."""
+    free = {}
+    for p, quote in enumerate(pred):
+        free.setdefault(quote["content"], []).append(p)
+    pairs = {}
+    for g, quote in enumerate(gold):
+        candidates = free.get(quote["content"])
+        if candidates:
+            right = [p for p in candidates if speaker_right("exact", quote["targets"], pred[p]["speaker"])]
+            chosen = right[0] if right else candidates[0]
+            candidates.remove(chosen)
+            pairs[g] = chosen
     return pairs
 
 
-def _match_overlap(gold, pred):
-    """{gold index: pred index}, greedily pairing the largest character overlaps first."""
-    candidates = sorted(
-        (-_shared(gq["content"], pq["content"]), g, p)
-        for g, gq in enumerate(gold)
-        for p, pq in enumerate(pred)
-        if _shared(gq["content"], pq["content"]) > 0
-    )
-    pairs, taken = {}, set()
-    for _, g, p in candidates:
-        if g not in pairs and p not in taken:
-            pairs[g] = p
-            taken.add(p)
-    return pairs
+def match_overlap(gold, pred, threshold=0.0):
+    """{gold index: pred index}: the one-to-one pairing maximising shared positions.
+
+    A pair's weight is shared * K - (symmetric difference), K larger than any
+    symmetric difference, so the total shared is maximised first and, among equal
+    totals, the closest contents pair up (an inner quotation with its own gold).
+    Only pairs sharing a position (and, with ``threshold``, covering at least that
+    share of the gold content) are eligible; ineligible cells weigh 0."""
+    if not gold or not pred:
+        return {}
+    sizes_g = [_size(q["content"]) for q in gold]
+    sizes_p = [_size(q["content"]) for q in pred]
+    k = 2 * (max(sizes_g) + max(sizes_p)) + 1
+    weights = np.zeros((len(gold), len(pred)), dtype=np.int64)
+    eligible = np.zeros((len(gold), len(pred)), dtype=bool)
+    for g, gq in enumerate(gold):
+        for p, pq in enumerate(pred):
+            shared = _shared(gq["content"], pq["content"])
+            if shared > 0 and shared >= threshold * sizes_g[g]:
+                weights[g, p] = shared * k - (sizes_g[g] + sizes_p[p] - 2 * shared)
+                eligible[g, p] = True
+    rows, cols = linear_sum_assignment(weights, maximize=True)
+    return {int(g): int(p) for g, p in zip(rows, cols) if eligible[g, p]}
 
 
-def _speaker_right(variant, targets, speaker):
+def speaker_right(variant, targets, speaker):
     """Whether the predicted speaker names the gold speaker; no gold speaker wants no prediction."""
     if not targets:
         return speaker is None
@@ -162,33 +199,100 @@ def _speaker_right(variant, targets, speaker):
     return any(_overlaps(speaker, target) for target in targets)
 
 
-def _document_counts(variant, gold, pred):
-    """(n_attributed, n_content_found, n_predicted, n_gold, outcomes) for one document;
-    outcomes[g] is 1 when gold quotation g is found and rightly attributed."""
-    pairs = _match_exact(gold, pred) if variant == "exact" else _match_overlap(gold, pred)
-    outcomes = [
-        int(g in pairs and _speaker_right(variant, gold[g]["targets"], pred[pairs[g]]["speaker"]))
-        for g in range(len(gold))
-    ]
-    return sum(outcomes), len(pairs), len(pred), len(gold), outcomes
+def document_result(gold, pred):
+    """Every variant on one document's sorted gold and predicted quotations.
+
+    Returns {variant: (pairs, outcomes)} where outcomes[g] is 1 when gold
+    quotation g is paired and rightly attributed, plus "partial": credit."""
+    out = {}
+    overlap = match_overlap(gold, pred)
+    for variant in VARIANTS:
+        if variant == "exact":
+            pairs = match_exact(gold, pred)
+        elif variant == "overlap":
+            pairs = overlap
+        else:
+            pairs = match_overlap(gold, pred, GGT_THRESHOLDS[variant])
+        rule = "exact" if variant == "exact" else "overlap"
+        outcomes = [
+            int(g in pairs and speaker_right(rule, gold[g]["targets"], pred[pairs[g]]["speaker"]))
+            for g in range(len(gold))
+        ]
+        out[variant] = (pairs, outcomes)
+    out["partial"] = sum(
+        2.0 * _shared(gold[g]["content"], pred[p]["content"])
+        / (_size(gold[g]["content"]) + _size(pred[p]["content"]))
+        for g, p in overlap.items()
+    )
+    return out
 
 
 def _ratio(numerator, denominator):
     return float(numerator / denominator) if denominator else 0.0
 
 
-def _summary(n_attributed, n_found, n_predicted, n_gold):
-    precision, recall = _ratio(n_found, n_predicted), _ratio(n_found, n_gold)
+def _prf(correct, n_predicted, n_gold):
+    precision, recall = _ratio(correct, n_predicted), _ratio(correct, n_gold)
+    f1 = 2.0 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def _summary(variant, n_attributed, n_found, n_predicted, n_gold):
+    precision, recall, f1 = _prf(n_found, n_predicted, n_gold)
+    over = n_found if variant in GGT_THRESHOLDS else n_gold
     return {
-        "accuracy": _ratio(n_attributed, n_gold),
+        "accuracy": _ratio(n_attributed, over),
         "content_precision": precision,
         "content_recall": recall,
-        "content_f1": 2.0 * precision * recall / (precision + recall) if precision + recall else 0.0,
+        "content_f1": f1,
         "n_gold": n_gold,
         "n_predicted": n_predicted,
         "n_content_found": n_found,
         "n_attributed": n_attributed,
     }
+
+
+def prepare(raw_pred, raw_gold):
+    """Validated, sorted quotations of one document: (gold, pred)."""
+    gold = sorted((_gold_quote(q) for q in raw_gold), key=lambda q: (q["content"], q["targets"]))
+    pred = sorted((_pred_quote(q) for q in raw_pred), key=_pred_order)
+    return gold, pred
+
+
+def compute(predictions, references, return_units=False):
+    """The whole metric on plain Python lists (what ``_compute`` runs)."""
+    if len(predictions) != len(references):
+        raise ValueError(f"{len(predictions)} predicted documents for {len(references)} references")
+    totals = {variant: [0, 0, 0, 0] for variant in VARIANTS}
+    credit, n_pred_all, n_gold_all = 0.0, 0, 0
+    quote_units = {variant: [] for variant in VARIANTS}
+    doc_units = {variant: [] for variant in VARIANTS}
+    content_units = {variant: [] for variant in VARIANTS}
+    for raw_pred, raw_gold in zip(predictions, references):
+        gold, pred = prepare(raw_pred, raw_gold)
+        result = document_result(gold, pred)
+        for variant in VARIANTS:
+            pairs, outcomes = result[variant]
+            row = totals[variant]
+            row[0] += sum(outcomes)
+            row[1] += len(pairs)
+            row[2] += len(pred)
+            row[3] += len(gold)
+            quote_units[variant] += [[o, 1] for o in outcomes]
+            doc_units[variant].append([sum(outcomes), len(gold)])
+            content_units[variant].append([len(pairs), len(pred), len(gold)])
+        credit += result["partial"]
+        n_pred_all += len(pred)
+        n_gold_all += len(gold)
+    out = {variant: _summary(variant, *totals[variant]) for variant in VARIANTS}
+    precision, recall, f1 = _prf(credit, n_pred_all, n_gold_all)
+    out["partial"] = {"precision": precision, "recall": recall, "f1": f1, "credit": credit,
+                      "n_gold": n_gold_all, "n_predicted": n_pred_all}
+    if return_units:
+        out["quote_units"] = quote_units
+        out["units"] = doc_units
+        out["content_units"] = content_units
+    return out
 
 
 class QuoteAttribution(evaluate.Metric):
@@ -207,22 +311,4 @@ class QuoteAttribution(evaluate.Metric):
         )
 
     def _compute(self, predictions, references, return_units=False):
-        if len(predictions) != len(references):
-            raise ValueError(f"{len(predictions)} predicted documents for {len(references)} references")
-        per_document = {variant: [] for variant in VARIANTS}
-        for raw_pred, raw_gold in zip(predictions, references):
-            gold = sorted((_gold_quote(q) for q in raw_gold), key=lambda q: (q["content"], q["targets"]))
-            pred = sorted((_pred_quote(q) for q in raw_pred), key=_pred_order)
-            for variant in VARIANTS:
-                per_document[variant].append(_document_counts(variant, gold, pred))
-
-        result = {
-            variant: _summary(*(sum(doc[i] for doc in per_document[variant]) for i in range(4)))
-            for variant in VARIANTS
-        }
-        if return_units:
-            result["units"] = {v: [[a, g] for a, _, _, g, _ in per_document[v]] for v in VARIANTS}
-            result["content_units"] = {v: [[f, p, g] for _, f, p, g, _ in per_document[v]] for v in VARIANTS}
-            # One unit per gold quotation: with few documents, the bootstrap resamples quotations.
-            result["quote_units"] = {v: [[o, 1] for doc in per_document[v] for o in doc[4]] for v in VARIANTS}
-        return result
+        return compute(predictions, references, return_units=return_units)

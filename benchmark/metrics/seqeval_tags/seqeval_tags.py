@@ -9,7 +9,16 @@ macro scores are NaN (dict) or it fails (text); the hub module needs the network
 and none of them gives per-sentence counts. Entities are still extracted by
 seqeval itself (``get_entities`` for the default mode, ``seqeval.scheme.Tokens``
 with the scheme class, always explicit, for strict mode), so the spans are
-exactly seqeval's; only the counting is done here.
+exactly seqeval's; only the counting is done here. The one exception is strict
+IOB2, the harness's scheme: it is read by ``iob2_entities``, a single pass that
+tests hold equal to ``seqeval.scheme.Tokens(..., scheme=IOB2)`` on thousands of
+random sequences, because seqeval's reader dominated the cost of scoring.
+
+Sequences are whatever the caller makes them: the harness passes whole
+documents, so an entity running over a sentence edge is one entity. Tags outside
+the declared scheme are refused with a ValueError naming the sequence, the
+position and the tag: suffix style ("PER-B"), a bare label ("PER"), an empty
+string, a lower-case or unknown prefix ("b-PER", "X-PER"), a missing label ("B-").
 
 evaluate copies this file alone into its module cache, so it imports nothing
 from the ``benchmark`` package: the small helpers below are local on purpose.
@@ -49,7 +58,8 @@ mode seqeval's conlleval-compatible reading is used, which accepts it.
 
 _KWARGS_DESCRIPTION = """
 Args:
-    predictions: list of tag sequences (list of str), one per sentence.
+    predictions: list of tag sequences (list of str), one per document (or
+        sentence, if the caller wants entities cut at sentence edges).
     references: list of tag sequences, aligned with predictions, same lengths.
     mode: "strict" (default) or "default" (conlleval-compatible, lenient).
     scheme: tagging scheme used in strict mode: "IOB2" (default), "IOB1",
@@ -76,6 +86,51 @@ MODES = ("strict", "default")
 SCHEMES = ("IOB1", "IOB2", "IOE1", "IOE2", "IOBES", "BILOU")
 
 
+# Prefixes each scheme declares; the default (conlleval) mode reads B, I, E and S.
+PREFIXES = {
+    "IOB1": frozenset("BI"),
+    "IOB2": frozenset("BI"),
+    "IOE1": frozenset("EI"),
+    "IOE2": frozenset("EI"),
+    "IOBES": frozenset("BIES"),
+    "BILOU": frozenset("BILU"),
+    "default": frozenset("BIES"),
+}
+
+
+def check_tags(sequences, prefixes, side):
+    """Refuse any tag that is not "O" or "<prefix>-<label>" with a declared prefix."""
+    for i, tags in enumerate(sequences):
+        for j, tag in enumerate(tags):
+            if tag == "O":
+                continue
+            if not isinstance(tag, str) or len(tag) < 3 or tag[1] != "-" or tag[0] not in prefixes:
+                allowed = ", ".join(sorted(prefixes))
+                raise ValueError(
+                    f"{side} sequence {i}, position {j}: malformed tag {tag!r}; expected 'O' or "
+                    f"'<prefix>-<label>' with prefix one of {allowed} (e.g. 'B-PER')"
+                )
+
+
+def iob2_entities(tags):
+    """Entities of a strict IOB2 reading, as (label, start, end) with end exclusive:
+    a B-X opens one, I-X continues it, anything else closes it; an I-X that does
+    not continue an open X entity is no entity (seqeval's strict mode)."""
+    entities = []
+    start, label = None, None
+    for i, tag in enumerate(tags):
+        if tag != "O" and tag[0] == "I" and start is not None and tag[2:] == label:
+            continue
+        if start is not None:
+            entities.append((label, start, i))
+            start = None
+        if tag != "O" and tag[0] == "B":
+            start, label = i, tag[2:]
+    if start is not None:
+        entities.append((label, start, len(tags)))
+    return entities
+
+
 def _scheme_class(name):
     """Resolve a scheme name to seqeval's class; strict mode must never run without one."""
     if name not in SCHEMES:
@@ -87,6 +142,8 @@ def _strict_entities(tags, scheme_cls):
     """Entities of one sentence read strictly by ``scheme_cls``, as (label, start, end)."""
     if _all_outside(tags):
         return set()
+    if scheme_cls is seqeval.scheme.IOB2:
+        return set(iob2_entities(tags))
     try:
         tokens = seqeval.scheme.Tokens(list(tags), scheme=scheme_cls)
         return {(e.tag, e.start, e.end) for e in tokens.entities}
@@ -174,6 +231,9 @@ class SeqevalTags(evaluate.Metric):
         if zero_division not in (0, 1):
             raise ValueError(f"zero_division must be 0 or 1, got {zero_division!r}")
         _check_lengths(predictions, references)
+        prefixes = PREFIXES[scheme if mode == "strict" and scheme in SCHEMES else "default"]
+        check_tags(predictions, prefixes, "predicted")
+        check_tags(references, prefixes, "reference")
         if mode == "strict":
             scheme_cls = _scheme_class(scheme)
 

@@ -1,17 +1,27 @@
-"""SemEval-2013 Task 9.1 span scores (strict, exact, partial, type), as in nervaluate.
+"""SemEval-2013 Task 9.1 span scores (strict, exact, partial, type), exactly as nervaluate 1.x.
 
-Spans are character offsets, end exclusive, so two spans overlap when they share
-at least one character. Matching is one-to-one, as in nervaluate 1.x: a gold
-span is consumed by at most one prediction and a prediction by at most one gold
-span, so POSSIBLE always equals the number of gold spans and ACTUAL the number
-of predicted spans (nervaluate 0.x could count one gold span twice). Two things
-are fixed here that nervaluate leaves to input order: spans are sorted by
-(start, end, label) first, and for each scheme all "correct" pairs are made
-before any "incorrect"/"partial" pair, so a loose prediction cannot take the
-gold span that another prediction matches exactly.
+Spans are offsets, end exclusive, so two spans overlap when they share at least
+one position (nervaluate's inclusive ``end`` is our ``end - 1``). Matching is
+nervaluate 1.x's, step for step: each prediction, in order, takes the first
+unmatched gold span it matches correctly under the scheme (in the type scheme,
+the same-label one with the closest boundaries), else the first unmatched gold
+span it overlaps (INC, or PAR in the partial scheme), else it is SPU; gold spans
+nobody took are MIS. Matching is one-to-one, so POSSIBLE always equals the number
+of gold spans and ACTUAL the number of predicted spans. nervaluate leaves the
+order to its input; here spans are sorted by (start, end, label) first, so the
+result never depends on input order. Per-label tables are nervaluate 1.x's too:
+each label is scored on the spans of that label alone, so a wrong-type match is
+a MIS for the gold label and a SPU for the predicted one.
+
+Every predicted span is a unit: duplicates and overlapping predictions each
+count (a duplicate of a matched span is SPU). nervaluate requires a minimum
+overlap of 1% of the gold span; with spans shorter than 100 positions (the
+harness passes canonical token indices) any overlap passes, which is the rule
+applied here.
 
 evaluate copies this file alone into its module cache, so it imports nothing
 from the ``benchmark`` package: the small helpers below are local on purpose.
+The pure-python core (``evaluate_item``) is what the harness calls directly.
 """
 
 import datasets
@@ -87,21 +97,8 @@ def _spans(raw_spans):
 
 
 def _overlap(a, b):
-    """True when two end-exclusive spans share at least one character."""
-    return max(a[0], b[0]) < min(a[1], b[1])
-
-
-def _same_boundaries(a, b):
-    return a[0] == b[0] and a[1] == b[1]
-
-
-def _is_correct(scheme, pred, gold):
-    """The pairing that earns COR under ``scheme``."""
-    if scheme == "strict":
-        return _same_boundaries(pred, gold) and pred[2] == gold[2]
-    if scheme == "type":
-        return _overlap(pred, gold) and pred[2] == gold[2]
-    return _same_boundaries(pred, gold)  # exact, partial
+    """True when two end-exclusive spans share at least one position."""
+    return a[0] < b[1] and b[0] < a[1]
 
 
 def _boundary_distance(pred, gold):
@@ -109,59 +106,94 @@ def _boundary_distance(pred, gold):
     return abs(pred[0] - gold[0]) + abs(pred[1] - gold[1])
 
 
-def _first_pass(scheme, gold, pred):
-    """Pair predictions with unmatched gold spans they match correctly: {pred index: gold index}."""
-    pairs, taken = {}, set()
-    for p, pred_span in enumerate(pred):
-        candidates = [
-            g for g, gold_span in enumerate(gold) if g not in taken and _is_correct(scheme, pred_span, gold_span)
-        ]
-        if candidates:
-            best = min(candidates, key=lambda g: _boundary_distance(pred_span, gold[g]))
-            pairs[p] = best
-            taken.add(best)
-    return pairs
+def overlapping(gold, pred):
+    """For each prediction, the indices (ascending) of the gold spans it overlaps.
+
+    Gold spans are bucketed by position, so a prediction looks only at the gold
+    spans that share a position with it instead of at all of them."""
+    buckets = {}
+    for g, (start, end, _) in enumerate(gold):
+        for position in range(start, end):
+            buckets.setdefault(position, []).append(g)
+    out = []
+    for start, end, _ in pred:
+        found = set()
+        for position in range(start, end):
+            found.update(buckets.get(position, ()))
+        out.append(sorted(found))
+    return out
 
 
-def _second_pass(gold, pred, pairs):
-    """Pair each still unpaired prediction with the first unmatched gold span it overlaps."""
-    loose, taken = {}, set(pairs.values())
-    for p, pred_span in enumerate(pred):
-        if p in pairs:
-            continue
-        for g, gold_span in enumerate(gold):
-            if g not in taken and _overlap(pred_span, gold_span):
-                loose[p] = g
-                taken.add(g)
+def match(scheme, gold, pred, candidates=None):
+    """nervaluate 1.x's strategy for ``scheme`` on sorted spans.
+
+    Returns (outcome, gold index or None, pred index or None) records, one per
+    prediction (COR/INC/PAR/SPU) then one per unmatched gold span (MIS)."""
+    if candidates is None:
+        candidates = overlapping(gold, pred)
+    matched = set()
+    records = []
+    for p, ps in enumerate(pred):
+        correct = loose = None
+        best = None
+        for g in candidates[p]:
+            if g in matched:
+                continue
+            gs = gold[g]
+            same_bounds = ps[0] == gs[0] and ps[1] == gs[1]
+            if scheme == "type":
+                if ps[2] == gs[2]:
+                    distance = _boundary_distance(ps, gs)
+                    if best is None or distance < best:
+                        correct, best = g, distance
+                elif loose is None:
+                    loose = g
+                continue
+            if same_bounds and (scheme != "strict" or ps[2] == gs[2]):
+                correct = g
                 break
-    return loose
+            if loose is None:
+                loose = g
+        if correct is not None:
+            matched.add(correct)
+            records.append(("correct", correct, p))
+        elif loose is not None:
+            matched.add(loose)
+            records.append((_LOOSE_OUTCOME[scheme], loose, p))
+        else:
+            records.append(("spurious", None, p))
+    records += [("missed", g, None) for g in range(len(gold)) if g not in matched]
+    return records
 
 
 def _empty_counts():
     return dict.fromkeys(_OUTCOMES, 0)
 
 
-def _item_counts(scheme, gold, pred):
-    """Outcome counts of one item under one scheme: (overall counts, {label: counts})."""
-    correct = _first_pass(scheme, gold, pred)
-    loose = _second_pass(gold, pred, correct)
-    overall, by_label = _empty_counts(), {}
+def _tally(records):
+    counts = _empty_counts()
+    for outcome, _, _ in records:
+        counts[outcome] += 1
+    return counts
 
-    def add(outcome, label):
-        overall[outcome] += 1
-        by_label.setdefault(label, _empty_counts())[outcome] += 1
 
-    for g in correct.values():
-        add("correct", gold[g][2])
-    for g in loose.values():
-        add(_LOOSE_OUTCOME[scheme], gold[g][2])
-    paired_gold = set(correct.values()) | set(loose.values())
-    for g, gold_span in enumerate(gold):
-        if g not in paired_gold:
-            add("missed", gold_span[2])
-    for p, pred_span in enumerate(pred):
-        if p not in correct and p not in loose:
-            add("spurious", pred_span[2])
+def evaluate_item(gold, pred):
+    """Counts of one item (document) under every scheme, overall and per label.
+
+    ``gold`` and ``pred`` are sorted lists of (start, end, label) tuples. Returns
+    ({scheme: records}, {label: {scheme: counts}})."""
+    candidates = overlapping(gold, pred)
+    overall = {scheme: match(scheme, gold, pred, candidates) for scheme in SCHEMES}
+    by_label = {}
+    for label in sorted({s[2] for s in gold} | {s[2] for s in pred}):
+        gold_index = [g for g, s in enumerate(gold) if s[2] == label]
+        pred_index = [p for p, s in enumerate(pred) if s[2] == label]
+        position = {g: i for i, g in enumerate(gold_index)}
+        sub_candidates = [[position[g] for g in candidates[p] if g in position] for p in pred_index]
+        sub_gold, sub_pred = [gold[g] for g in gold_index], [pred[p] for p in pred_index]
+        by_label[label] = {
+            scheme: _tally(match(scheme, sub_gold, sub_pred, sub_candidates)) for scheme in SCHEMES
+        }
     return overall, by_label
 
 
@@ -179,7 +211,7 @@ def _actual(counts):
     return counts["correct"] + counts["incorrect"] + counts["partial"] + counts["spurious"]
 
 
-def _scores(scheme, counts):
+def scores(scheme, counts):
     """SemEval precision/recall/F1 from outcome counts; a zero denominator gives 0."""
     credit, possible, actual = _credit(scheme, counts), _possible(counts), _actual(counts)
     precision = float(credit / actual) if actual else 0.0
@@ -191,6 +223,39 @@ def _scores(scheme, counts):
 def _add_into(total, counts):
     for outcome in _OUTCOMES:
         total[outcome] += counts[outcome]
+
+
+def unit_counts(scheme, counts):
+    """[credit, actual, possible] of some counts: a bootstrap unit's row."""
+    return [_credit(scheme, counts), _actual(counts), _possible(counts)]
+
+
+def compute(predictions, references, return_units=False):
+    """The whole metric on plain Python lists (what ``_compute`` runs)."""
+    if len(predictions) != len(references):
+        raise ValueError(f"{len(predictions)} predicted items for {len(references)} references")
+    totals = {scheme: _empty_counts() for scheme in SCHEMES}
+    label_totals = {}
+    units = {scheme: [] for scheme in SCHEMES}
+    for raw_pred, raw_gold in zip(predictions, references):
+        pred, gold = _spans(raw_pred), _spans(raw_gold)
+        overall, by_label = evaluate_item(gold, pred)
+        for scheme in SCHEMES:
+            counts = _tally(overall[scheme])
+            _add_into(totals[scheme], counts)
+            units[scheme].append(unit_counts(scheme, counts))
+        for label, per_scheme in by_label.items():
+            row = label_totals.setdefault(label, {s: _empty_counts() for s in SCHEMES})
+            for scheme in SCHEMES:
+                _add_into(row[scheme], per_scheme[scheme])
+    result = {scheme: scores(scheme, totals[scheme]) for scheme in SCHEMES}
+    result["labels"] = {
+        label: {scheme: scores(scheme, label_totals[label][scheme]) for scheme in SCHEMES}
+        for label in sorted(label_totals)
+    }
+    if return_units:
+        result["units"] = units
+    return result
 
 
 class SpanOverlap(evaluate.Metric):
@@ -209,27 +274,4 @@ class SpanOverlap(evaluate.Metric):
         )
 
     def _compute(self, predictions, references, return_units=False):
-        if len(predictions) != len(references):
-            raise ValueError(f"{len(predictions)} predicted items for {len(references)} references")
-        totals = {scheme: _empty_counts() for scheme in SCHEMES}
-        label_totals = {}
-        units = {scheme: [] for scheme in SCHEMES}
-        for raw_pred, raw_gold in zip(predictions, references):
-            pred, gold = _spans(raw_pred), _spans(raw_gold)
-            for _, _, label in pred + gold:  # a label seen on either side gets a row, even all zeros
-                label_totals.setdefault(label, {s: _empty_counts() for s in SCHEMES})
-            for scheme in SCHEMES:
-                overall, by_label = _item_counts(scheme, gold, pred)
-                _add_into(totals[scheme], overall)
-                for label, counts in by_label.items():
-                    _add_into(label_totals[label][scheme], counts)
-                units[scheme].append([_credit(scheme, overall), _actual(overall), _possible(overall)])
-
-        result = {scheme: _scores(scheme, totals[scheme]) for scheme in SCHEMES}
-        result["labels"] = {
-            label: {scheme: _scores(scheme, label_totals[label][scheme]) for scheme in SCHEMES}
-            for label in sorted(label_totals)
-        }
-        if return_units:
-            result["units"] = units
-        return result
+        return compute(predictions, references, return_units=return_units)
