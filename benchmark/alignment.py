@@ -126,6 +126,8 @@ class TokenIndex:
     starts: list[int]  # character start of each token
     ends: list[int]  # character end of each token
     sentence_starts: list[int]  # index of each sentence's first token
+    _widened: dict = field(default_factory=dict, repr=False)  # memo: gold and predicted spans repeat
+    _sentence: list[int] = field(default_factory=list, repr=False)  # token -> sentence
 
     @classmethod
     def from_row(cls, row: dict) -> "TokenIndex":
@@ -138,6 +140,12 @@ class TokenIndex:
     def widen(self, start: int, end: int) -> tuple[tuple[int, int], bool]:
         """Token span (first, last + 1) of the tokens a character span overlaps, and
         whether the span had to be widened; a span covering no token is empty."""
+        known = self._widened.get((start, end))
+        if known is None:
+            known = self._widened[start, end] = self._widen(start, end)
+        return known
+
+    def _widen(self, start: int, end: int) -> tuple[tuple[int, int], bool]:
         first = bisect_right(self.ends, start)
         stop = bisect_left(self.starts, end)
         if stop <= first:
@@ -153,4 +161,7 @@ class TokenIndex:
 
     def sentence_of(self, token: int) -> int:
         """Index (in the document) of the sentence holding a token: the bootstrap unit."""
-        return max(bisect_right(self.sentence_starts, token) - 1, 0)
+        if not self._sentence:
+            bounds = self.sentence_starts + [len(self.starts)]
+            self._sentence = [i for i, (a, b) in enumerate(zip(bounds, bounds[1:])) for _ in range(a, b)] or [0]
+        return self._sentence[min(token, len(self._sentence) - 1)]

@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -64,7 +65,7 @@ from types import ModuleType
 import evaluate
 
 from benchmark.alignment import TokenIndex
-from benchmark.bootstrap import accuracy_interval, f1_interval
+from benchmark.bootstrap import accuracy_interval, f1_from_sums, f1_interval, resampled_sums
 from benchmark.schema import Document
 
 SCORING_VERSION = "2.0"
@@ -169,11 +170,12 @@ def match_spans(layer: str, gold: list[Span], pred: list[Span]) -> list[Record]:
 
 def count(records: list[Record], correct: tuple[str, ...] = ("correct",)) -> list[int]:
     """[n_correct, n_predicted, n_gold] of some records."""
-    return [
-        sum(r.cls in correct for r in records),
-        sum(r.predicted is not None for r in records),
-        sum(r.gold is not None for r in records),
-    ]
+    n_correct = n_predicted = n_gold = 0
+    for r in records:
+        n_correct += r.cls in correct
+        n_predicted += r.predicted is not None
+        n_gold += r.gold is not None
+    return [n_correct, n_predicted, n_gold]
 
 
 def prf(n_correct: float, n_predicted: float, n_gold: float) -> dict[str, float]:
@@ -197,6 +199,7 @@ class _Sheet:
     sentence_counts: dict[str, list[list[list[float]]]] = field(default_factory=dict)  # metric -> doc -> sentence -> counts
     quote_units: dict[str, tuple[list[str], list[list[int]]]] = field(default_factory=dict)
     records: dict[int, dict[str, list[Record]]] = field(default_factory=dict)  # doc -> layer -> records
+    classes: dict[str, Counter] = field(default_factory=dict)  # layer -> (label, class) -> n
     alignment: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def prf(self, prefix: str, scores: dict | None) -> None:
@@ -210,6 +213,7 @@ class _Sheet:
 
     def add_records(self, d: int, layer: str, records: list[Record]) -> None:
         self.records.setdefault(d, {})[layer] = records
+        self.classes.setdefault(layer, Counter()).update((r.label, r.cls) for r in records)
 
     def widened(self, layer: str, n: int) -> None:
         self.alignment.setdefault(layer, {"widened_spans": 0})["widened_spans"] += n
@@ -551,15 +555,19 @@ def _score_events(sheet: _Sheet, gold_docs: Sequence[Document], predicted: Seque
 # --------------------------------------------------------------------------- coreference
 
 
-def _mentions(sheet: _Sheet, doc: TokenIndex, items: list[tuple[int, int, str | None]]) -> list[dict]:
-    """Coreference mentions on canonical-widened character spans; a mention without an
-    id is a singleton cluster of its own."""
-    mentions = []
+def _mentions(doc: TokenIndex, items: list[tuple[int, int, str | None]]) -> list[dict]:
+    """Coreference mentions on canonical-widened character spans. A mention without an
+    id is a singleton cluster of its own. A mention is its span in the CoNLL scorer, so
+    a span given twice (a wrong-type copy, two spans widened onto the same tokens)
+    is one mention: the first in (start, end, cluster) order keeps its cluster."""
+    seen: dict[tuple[int, int], str] = {}
     for i, (start, end, cluster) in enumerate(items):
         (first, stop), _ = doc.widen(start, end)
-        s, e = doc.chars(first, stop) if stop > first else (start, end)
-        mentions.append({"start": s, "end": e, "cluster": cluster if cluster is not None else f"\0singleton-{i}"})
-    return mentions
+        span = doc.chars(first, stop) if stop > first else (start, end)
+        key = cluster if cluster is not None else f"\0singleton-{i}"
+        if span not in seen or key < seen[span]:
+            seen[span] = key
+    return [{"start": s, "end": e, "cluster": c} for (s, e), c in sorted(seen.items())]
 
 
 def _coref_items(record: Document, layer: str) -> list[tuple[int, int, str | None]]:
@@ -583,8 +591,8 @@ def _score_coreference(sheet: _Sheet, gold_docs: Sequence[Document], predicted: 
                 sheet.prf(f"{prefix}.{name}", None)
             sheet.metrics[f"{prefix}.conll.f1"] = None
             continue
-        references = [_mentions(sheet, doc, _coref_items(g, layer)) for doc, g in zip(sheet.index, gold_docs)]
-        predictions = [_mentions(sheet, doc, _coref_items(p, layer)) for doc, p in zip(sheet.index, predicted)]
+        references = [_mentions(doc, _coref_items(g, layer)) for doc, g in zip(sheet.index, gold_docs)]
+        predictions = [_mentions(doc, _coref_items(p, layer)) for doc, p in zip(sheet.index, predicted)]
         out = load_metric("coreference").compute(predictions=predictions, references=references)
         for name in COREF_METRICS:
             sheet.prf(f"{prefix}.{name}", out[name])
@@ -634,16 +642,26 @@ def _documents(sheet: _Sheet, units: dict[str, dict]) -> dict[str, dict]:
     }
 
 
-def _intervals(sheet: _Sheet, units: dict[str, dict], bootstrap: dict) -> dict[str, dict | None]:
-    intervals: dict[str, dict | None] = {}
+def _intervals(units: dict[str, dict], bootstrap: dict, advance: Callable[[str], None]) -> dict[str, dict | None]:
+    """Percentile bootstrap intervals from the units' count matrices. The sentence-level
+    metrics share their units, hence their draws: they are resampled together."""
+    intervals: dict[str, dict | None] = dict.fromkeys(HEADLINES)
+    n, seed, level = bootstrap["resamples"], bootstrap["seed"], bootstrap["level"]
+    sentence_metrics = [m for m in HEADLINES if m in units and units[m]["kind"] == "f1"]
+    if sentence_metrics and units[sentence_metrics[0]]["counts"]:
+        sums = resampled_sums([units[m]["counts"] for m in sentence_metrics], n_resamples=n, seed=seed)
+        for metric, resampled in zip(sentence_metrics, sums):
+            low, high = f1_from_sums(resampled, level)
+            intervals[metric] = {"low": low, "high": high, "units": len(units[metric]["counts"])}
     for metric in HEADLINES:
         block = units.get(metric)
-        if block is None:
-            intervals[metric] = None
+        if block is None or intervals[metric] is not None:
             continue
         compute = f1_interval if block["kind"] == "f1" else accuracy_interval
-        low, high = compute(block["counts"], n_resamples=bootstrap["resamples"], seed=bootstrap["seed"], level=bootstrap["level"])
+        low, high = compute(block["counts"], n_resamples=n, seed=seed, level=level)
         intervals[metric] = {"low": float(low), "high": float(high), "units": len(block["counts"])}
+    for _ in HEADLINES:
+        advance("bootstrap")
     return intervals
 
 
@@ -684,24 +702,41 @@ def error_records(sheet: _Sheet) -> list[dict]:
     return rows
 
 
-def errors_block(rows: list[dict]) -> dict[str, dict]:
-    """``{layer: {"total": {class: n}, "labels": {label: {class: n}}}}`` of the error rows."""
-    block: dict[str, dict] = {}
-    for row in rows:
-        layer = block.setdefault(row["layer"], {"total": {}, "labels": {}})
-        layer["total"][row["class"]] = layer["total"].get(row["class"], 0) + 1
-        per = layer["labels"].setdefault(row["label"], {})
-        per[row["class"]] = per.get(row["class"], 0) + 1
-    return {
-        name: {"total": dict(sorted(v["total"].items())), "labels": {k: dict(sorted(c.items())) for k, c in sorted(v["labels"].items())}}
-        for name, v in block.items()
-    }
+def errors_block(sheet: _Sheet) -> dict[str, dict]:
+    """``{layer: {"total": {class: n}, "labels": {label: {class: n}}}}``, counted on the
+    same records ``errors.jsonl`` renders."""
+    block = {}
+    for layer in ERROR_LAYERS:
+        if layer not in sheet.classes:
+            continue
+        total: dict[str, int] = {}
+        labels: dict[str, dict[str, int]] = {}
+        for (label, cls), n in sorted(sheet.classes[layer].items()):
+            total[cls] = total.get(cls, 0) + n
+            labels.setdefault(label, {})[cls] = n
+        block[layer] = {"total": dict(sorted(total.items())), "labels": labels}
+    return block
 
 
-def score(rows: Sequence[dict], gold: Sequence[Document], predicted: Sequence[Document], config: dict) -> dict:
+LAYERS = ("entities", "quotes", "events")  # scored one after the other (progress steps)
+
+
+def _ignore(step: str) -> None:
+    pass
+
+
+def score(
+    rows: Sequence[dict], gold: Sequence[Document], predicted: Sequence[Document], config: dict,
+    advance: Callable[[str], None] = _ignore, errors: bool = True,
+) -> dict:
     """Every block of one system's result: ``metrics``, ``intervals``, ``tables``,
     ``alignment``, ``units``, ``documents``, ``errors``, and the rows of
-    ``errors.jsonl`` under ``error_records`` (the runner writes them beside it)."""
+    ``errors.jsonl`` under ``error_records`` (the runner writes them beside it;
+    ``errors=False`` skips rendering them, for timing the scoring alone).
+
+    ``advance("layers")`` is called after each of ``LAYERS`` (events with coreference),
+    ``advance("bootstrap")`` for each of ``HEADLINES`` (the runner's progress bars); it
+    sees no data and changes nothing."""
     sheet = _Sheet(index=[TokenIndex.from_row(row) for row in rows])
     _score_entities(sheet, gold, predicted)
     advance("layers")
@@ -711,17 +746,16 @@ def score(rows: Sequence[dict], gold: Sequence[Document], predicted: Sequence[Do
     _score_coreference(sheet, gold, predicted)
     advance("layers")
     units = _units(sheet)
-    records = error_records(sheet)
     sheet.alignment.pop("gold", None)
     return {
         "metrics": dict(sorted(sheet.metrics.items())),
-        "intervals": _intervals(sheet, units, config["bootstrap"]),
+        "intervals": _intervals(units, config["bootstrap"], advance),
         "tables": sheet.tables,
         "alignment": dict(sorted(sheet.alignment.items())),
         "units": units,
         "documents": _documents(sheet, units),
-        "errors": errors_block(records),
-        "error_records": records,
+        "errors": errors_block(sheet),
+        "error_records": error_records(sheet) if errors else [],
     }
 
 

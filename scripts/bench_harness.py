@@ -1,16 +1,23 @@
-"""Time the harness against the bare extractor on a larger synthetic corpus.
+"""Time the harness: scoring at corpus scale against seqeval, and overhead against the model.
 
-    .venv/bin/python scripts/bench_harness.py [--copies 200] [--model spacy_sm] [--repeats 3]
+    PYTHONPATH=. .venv/bin/python scripts/bench_harness.py [--sizes 250000 500000 1000000]
+        [--model spacy_sm] [--copies 200] [--repeats 2]
 
-The corpus is the seed repeated ``--copies`` times (each copy its own
-document, with the seed's gold). Reported, best of ``--repeats``:
-- bare: ``nlp.pipe`` alone over the texts (the statistical model's own work);
-- predict: the extractor's ``predict`` (``nlp.pipe`` plus its rules);
-- harness: what the benchmark adds around ``predict`` in ``run_system``:
-  checking every predicted record against its text, and scoring every layer
-  with bootstrap intervals.
-The aim is harness / bare < 10%. Speed is measured here and reported, never
-asserted by a test (timings depend on the machine).
+Two reports, best of ``--repeats``, printed as JSON (timings are reported, never
+asserted: they depend on the machine and its load):
+
+1. ``scale``: the seed repeated to each size in ``--sizes`` tokens (each copy its
+   own document with the seed's gold), predictions by the ``rules`` extractor on
+   the seed (repeated likewise). ``score``: scoring every layer with bootstrap
+   intervals and every block of a result; ``errors_jsonl``: rendering the rows of
+   ``errors.jsonl`` on top; ``seqeval``: one seqeval strict (IOB2)
+   ``classification_report`` on the NER layer alone (sentences as sequences), in
+   the same process, as the yardstick. ``score_over_seqeval`` is the target
+   (<= 1.0); ``seconds_per_million_tokens`` shows whether cost is linear.
+2. ``overhead``: on ``--copies`` copies of the seed, ``nlp.pipe`` alone for the
+   model's spaCy pipeline, the extractor's ``predict``, and the harness's own work
+   (checking every record, scoring with intervals and errors), as in ``run_system``.
+   The aim is harness / nlp.pipe <= 10%.
 """
 
 from __future__ import annotations
@@ -23,18 +30,15 @@ import spacy
 from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
+from seqeval.metrics import classification_report
+from seqeval.scheme import IOB2
 
 from benchmark import scoring
+from benchmark.alignment import spans_to_tags, split_sentences
 from benchmark.corpus import SeedDocument
-from benchmark.dataset import documents, load_test_split, to_row
+from benchmark.dataset import documents, load_test_split
 from benchmark.runner import CONFIG_DIR
 from benchmark.validation import check_document
-
-
-def synthetic_corpus(copies: int):
-    (seed,) = documents(load_test_split())
-    golds = [seed.model_copy(update={"id": f"{seed.id}-{i:05d}"}) for i in range(copies)]
-    return golds, [to_row(doc) for doc in golds]
 
 
 def best_of(repeats: int, work) -> tuple[float, object]:
@@ -46,48 +50,100 @@ def best_of(repeats: int, work) -> tuple[float, object]:
     return best, result
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--copies", type=int, default=200)
-    parser.add_argument("--model", default="spacy_sm")
-    parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
-
+def _config(model: str):
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        cfg = compose(config_name="run", overrides=[f"model={args.model}"])
-    gold, rows = synthetic_corpus(args.copies)
-    inputs = [SeedDocument(d.id, d.date, d.text) for d in gold]
+        return compose(config_name="run", overrides=[f"model={model}"])
+
+
+def repeated(rows, seed, predicted, copies: int):
+    """The seed (its row, gold and prediction) as ``copies`` documents of their own."""
+    ids = [f"{seed.id}-{i:06d}" for i in range(copies)]
+    return (
+        [dict(rows[0], id=i) for i in ids],
+        [seed.model_copy(update={"id": i}) for i in ids],
+        [predicted.model_copy(update={"id": i}) for i in ids],
+    )
+
+
+def scale(sizes: list[int], repeats: int) -> list[dict]:
+    rows = load_test_split()
+    (seed,) = documents(rows)
+    cfg = _config("rules")
+    (predicted,) = instantiate(cfg.model, _convert_="all").predict([SeedDocument(seed.id, seed.date, seed.text)])
+    scoring_config = OmegaConf.to_container(cfg.scoring, resolve=True)
+    per_seed = len(rows[0]["tokens"])
+    names = rows.features["ner_tags"].feature.names
+    gold_tags = [names[i] for i in rows[0]["ner_tags"]]
+    tokens = [tuple(t) for t in rows[0]["token_offsets"]]
+    pred_tags = spans_to_tags(tokens, [(m.start, m.end, m.label) for m in predicted.entities]).tags
+    scoring.score(rows, [seed], [predicted], scoring_config)  # warm-up: load the metric modules
+    reports = []
+    for size in sizes:
+        copies = max(1, round(size / per_seed))
+        r, g, p = repeated(rows, seed, predicted, copies)
+        timings = {}
+        timings["score"], _ = best_of(repeats, lambda: scoring.score(r, g, p, scoring_config, errors=False))
+        timings["score_and_errors_jsonl"], _ = best_of(repeats, lambda: scoring.score(r, g, p, scoring_config))
+        y_true = [s for _ in range(copies) for s in split_sentences(gold_tags, rows[0]["sentence_starts"])]
+        y_pred = [s for _ in range(copies) for s in split_sentences(pred_tags, rows[0]["sentence_starts"])]
+        timings["seqeval"], _ = best_of(repeats, lambda: classification_report(y_true, y_pred, mode="strict", scheme=IOB2))
+        reports.append({
+            "tokens": copies * per_seed,
+            "documents": copies,
+            "seconds": {k: round(v, 3) for k, v in timings.items()},
+            "score_over_seqeval": round(timings["score"] / timings["seqeval"], 3),
+            "score_and_errors_over_seqeval": round(timings["score_and_errors_jsonl"] / timings["seqeval"], 3),
+            "seconds_per_million_tokens": round(timings["score"] / (copies * per_seed) * 1e6, 3),
+        })
+    return reports
+
+
+def overhead(model: str, copies: int, repeats: int) -> dict:
+    cfg = _config(model)
+    rows = load_test_split()
+    (seed,) = documents(rows)
+    inputs = [SeedDocument(f"{seed.id}-{i:06d}", seed.date, seed.text) for i in range(copies)]
     texts = [d.text for d in inputs]
     extractor = instantiate(cfg.model, _convert_="all")
     scoring_config = OmegaConf.to_container(cfg.scoring, resolve=True)
-
     timings = {}
     if "model" in cfg.model and str(cfg.model.model).startswith("fr_core_news"):
         nlp = spacy.load(cfg.model.model)
         batch_size = int(cfg.model.get("batch_size", 64))
         list(nlp.pipe(texts[:4], batch_size=batch_size))  # warm-up
-        timings["bare_nlp_pipe"], _ = best_of(args.repeats, lambda: list(nlp.pipe(texts, batch_size=batch_size)))
+        timings["bare_nlp_pipe"], _ = best_of(repeats, lambda: list(nlp.pipe(texts, batch_size=batch_size)))
     extractor.predict(inputs[:4])  # warm-up (lazy model load)
-    timings["predict"], predicted = best_of(args.repeats, lambda: extractor.predict(inputs))
+    timings["predict"], predicted = best_of(repeats, lambda: extractor.predict(inputs))
     timings["check_predictions"], _ = best_of(
-        args.repeats,
+        repeats,
         lambda: [check_document(p, file="bench", record=p.id, gold=False, reference=r) for p, r in zip(predicted, inputs)],
     )
-    scoring.score(rows[:2], gold[:2], predicted[:2], scoring_config)  # warm-up: load the metric modules
-    timings["score"], _ = best_of(args.repeats, lambda: scoring.score(rows, gold, predicted, scoring_config))
-
+    r, g, _ = repeated(rows, seed, predicted[0], copies)
+    scoring.score(r[:2], g[:2], predicted[:2], scoring_config)  # warm-up
+    timings["score"], _ = best_of(repeats, lambda: scoring.score(r, g, predicted, scoring_config))
     harness = timings["check_predictions"] + timings["score"]
     reference = timings.get("bare_nlp_pipe", timings["predict"])
-    report = {
-        "model": args.model,
-        "documents": len(inputs),
-        "sentences": sum(len(r["sentence_starts"]) for r in rows),
-        "tokens": sum(len(r["tokens"]) for r in rows),
+    return {
+        "model": model,
+        "documents": copies,
+        "tokens": copies * len(rows[0]["tokens"]),
         "seconds": {k: round(v, 3) for k, v in timings.items()},
         "harness_seconds": round(harness, 3),
         "harness_over_bare": round(harness / reference, 4),
         "harness_over_predict": round(harness / timings["predict"], 4),
     }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="*", default=[250_000, 500_000, 1_000_000])
+    parser.add_argument("--model", default="spacy_sm")
+    parser.add_argument("--copies", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=2)
+    args = parser.parse_args()
+    report = {"scale": scale(args.sizes, args.repeats)}
+    if args.copies:
+        report["overhead"] = overhead(args.model, args.copies, args.repeats)
     print(json.dumps(report, indent=2))
 
 

@@ -136,12 +136,6 @@ def _size(ranges):
     return sum(end - start for start, end in _merge(ranges))
 
 
-def _shared(a, b):
-    """Number of positions two sets of ranges have in common."""
-    a, b = _merge(a), _merge(b)
-    return sum(max(0, min(e1, e2) - max(s1, s2)) for s1, e1 in a for s2, e2 in b)
-
-
 def _overlaps(a, b):
     return max(a[0], b[0]) < min(a[1], b[1])
 
@@ -163,29 +157,50 @@ def match_exact(gold, pred):
     return pairs
 
 
-def match_overlap(gold, pred, threshold=0.0):
+def shared_positions(gold, pred):
+    """{(gold index, pred index): shared positions} for every pair sharing one."""
+    merged_g = [_merge(q["content"]) for q in gold]
+    merged_p = [_merge(q["content"]) for q in pred]
+    shared = {}
+    for g, a in enumerate(merged_g):
+        for p, b in enumerate(merged_p):
+            if a[0][0] < b[-1][1] and b[0][0] < a[-1][1]:  # the hulls overlap
+                n = sum(max(0, min(e1, e2) - max(s1, s2)) for s1, e1 in a for s2, e2 in b)
+                if n:
+                    shared[g, p] = n
+    return shared
+
+
+def match_overlap(gold, pred, threshold=0.0, shared=None):
     """{gold index: pred index}: the one-to-one pairing maximising shared positions.
 
     A pair's weight is shared * K - (symmetric difference), K larger than any
     symmetric difference, so the total shared is maximised first and, among equal
     totals, the closest contents pair up (an inner quotation with its own gold).
     Only pairs sharing a position (and, with ``threshold``, covering at least that
-    share of the gold content) are eligible; ineligible cells weigh 0."""
+    share of the gold content) are eligible; ineligible cells weigh 0. When no
+    quotation is eligible for two pairs, the eligible pairs are the optimum and the
+    assignment solver is not needed."""
     if not gold or not pred:
         return {}
+    if shared is None:
+        shared = shared_positions(gold, pred)
     sizes_g = [_size(q["content"]) for q in gold]
+    eligible = {gp: n for gp, n in shared.items() if n >= threshold * sizes_g[gp[0]]}
+    rows = sorted({g for g, _ in eligible})
+    cols = sorted({p for _, p in eligible})
+    if len(rows) == len(cols) == len(eligible):
+        return dict(sorted(eligible))
     sizes_p = [_size(q["content"]) for q in pred]
     k = 2 * (max(sizes_g) + max(sizes_p)) + 1
-    weights = np.zeros((len(gold), len(pred)), dtype=np.int64)
-    eligible = np.zeros((len(gold), len(pred)), dtype=bool)
-    for g, gq in enumerate(gold):
-        for p, pq in enumerate(pred):
-            shared = _shared(gq["content"], pq["content"])
-            if shared > 0 and shared >= threshold * sizes_g[g]:
-                weights[g, p] = shared * k - (sizes_g[g] + sizes_p[p] - 2 * shared)
-                eligible[g, p] = True
-    rows, cols = linear_sum_assignment(weights, maximize=True)
-    return {int(g): int(p) for g, p in zip(rows, cols) if eligible[g, p]}
+    weights = np.zeros((len(rows), len(cols)), dtype=np.int64)
+    row_of, col_of = {g: i for i, g in enumerate(rows)}, {p: j for j, p in enumerate(cols)}
+    for (g, p), n in eligible.items():
+        weights[row_of[g], col_of[p]] = n * k - (sizes_g[g] + sizes_p[p] - 2 * n)
+    chosen_rows, chosen_cols = linear_sum_assignment(weights, maximize=True)
+    return {
+        rows[i]: cols[j] for i, j in zip(chosen_rows.tolist(), chosen_cols.tolist()) if (rows[i], cols[j]) in eligible
+    }
 
 
 def speaker_right(variant, targets, speaker):
@@ -205,14 +220,15 @@ def document_result(gold, pred):
     Returns {variant: (pairs, outcomes)} where outcomes[g] is 1 when gold
     quotation g is paired and rightly attributed, plus "partial": credit."""
     out = {}
-    overlap = match_overlap(gold, pred)
+    shared = shared_positions(gold, pred)
+    overlap = match_overlap(gold, pred, shared=shared)
     for variant in VARIANTS:
         if variant == "exact":
             pairs = match_exact(gold, pred)
         elif variant == "overlap":
             pairs = overlap
         else:
-            pairs = match_overlap(gold, pred, GGT_THRESHOLDS[variant])
+            pairs = match_overlap(gold, pred, GGT_THRESHOLDS[variant], shared)
         rule = "exact" if variant == "exact" else "overlap"
         outcomes = [
             int(g in pairs and speaker_right(rule, gold[g]["targets"], pred[pairs[g]]["speaker"]))
@@ -220,9 +236,7 @@ def document_result(gold, pred):
         ]
         out[variant] = (pairs, outcomes)
     out["partial"] = sum(
-        2.0 * _shared(gold[g]["content"], pred[p]["content"])
-        / (_size(gold[g]["content"]) + _size(pred[p]["content"]))
-        for g, p in overlap.items()
+        2.0 * shared[g, p] / (_size(gold[g]["content"]) + _size(pred[p]["content"])) for g, p in overlap.items()
     )
     return out
 

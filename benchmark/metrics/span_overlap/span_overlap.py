@@ -177,13 +177,8 @@ def _tally(records):
     return counts
 
 
-def evaluate_item(gold, pred):
-    """Counts of one item (document) under every scheme, overall and per label.
-
-    ``gold`` and ``pred`` are sorted lists of (start, end, label) tuples. Returns
-    ({scheme: records}, {label: {scheme: counts}})."""
-    candidates = overlapping(gold, pred)
-    overall = {scheme: match(scheme, gold, pred, candidates) for scheme in SCHEMES}
+def _label_runs(gold, pred, candidates):
+    """Per-label counts as nervaluate 1.x makes them: each label on its own spans."""
     by_label = {}
     for label in sorted({s[2] for s in gold} | {s[2] for s in pred}):
         gold_index = [g for g, s in enumerate(gold) if s[2] == label]
@@ -194,7 +189,92 @@ def evaluate_item(gold, pred):
         by_label[label] = {
             scheme: _tally(match(scheme, sub_gold, sub_pred, sub_candidates)) for scheme in SCHEMES
         }
+    return by_label
+
+
+# Outcome of a prediction overlapping one gold span and nothing else (and that gold
+# span overlapped by it alone), by (same boundaries, same label), per scheme.
+_PAIR_OUTCOME = {
+    (True, True): {"strict": "correct", "exact": "correct", "partial": "correct", "type": "correct"},
+    (True, False): {"strict": "incorrect", "exact": "correct", "partial": "correct", "type": "incorrect"},
+    (False, True): {"strict": "incorrect", "exact": "incorrect", "partial": "partial", "type": "correct"},
+    (False, False): {"strict": "incorrect", "exact": "incorrect", "partial": "partial", "type": "incorrect"},
+}
+
+
+def evaluate_item(gold, pred):
+    """Counts of one item (document) under every scheme, overall and per label.
+
+    ``gold`` and ``pred`` are sorted lists of (start, end, label) tuples. Returns
+    ({scheme: records}, {label: {scheme: counts}}), records as ``match`` gives them.
+
+    nervaluate's greedy pass only ever looks at spans that overlap, so connected
+    groups of overlapping spans are independent: a prediction alone with one gold
+    span (the common case) has an outcome fixed by its boundaries and labels, and
+    only the rest goes through ``match``, in the same order. Tests hold this to
+    nervaluate itself."""
+    candidates = overlapping(gold, pred)
+    preds_of = [0] * len(gold)
+    for found in candidates:
+        for g in found:
+            preds_of[g] += 1
+    overall = {scheme: [] for scheme in SCHEMES}
+    by_label = {}
+
+    def add(label, scheme, outcome):
+        if label not in by_label:
+            by_label[label] = {sc: _empty_counts() for sc in SCHEMES}
+        by_label[label][scheme][outcome] += 1
+
+    tangled_pred = []
+    for p, found in enumerate(candidates):
+        ps = pred[p]
+        if not found:
+            for scheme in SCHEMES:
+                overall[scheme].append(("spurious", None, p))
+                add(ps[2], scheme, "spurious")
+        elif len(found) == 1 and preds_of[found[0]] == 1:
+            g = found[0]
+            gs = gold[g]
+            same_label = ps[2] == gs[2]
+            outcomes = _PAIR_OUTCOME[(ps[0] == gs[0] and ps[1] == gs[1], same_label)]
+            for scheme in SCHEMES:
+                overall[scheme].append((outcomes[scheme], g, p))
+                if same_label:
+                    add(gs[2], scheme, outcomes[scheme])
+                else:
+                    add(gs[2], scheme, "missed")
+                    add(ps[2], scheme, "spurious")
+        else:
+            tangled_pred.append(p)
+    for g, n in enumerate(preds_of):
+        if n == 0:
+            for scheme in SCHEMES:
+                overall[scheme].append(("missed", g, None))
+                add(gold[g][2], scheme, "missed")
+    if tangled_pred:
+        tangled_gold = sorted({g for p in tangled_pred for g in candidates[p]})
+        position = {g: i for i, g in enumerate(tangled_gold)}
+        sub_gold = [gold[g] for g in tangled_gold]
+        sub_pred = [pred[p] for p in tangled_pred]
+        sub_candidates = [[position[g] for g in candidates[p]] for p in tangled_pred]
+        for scheme in SCHEMES:
+            for outcome, g, p in match(scheme, sub_gold, sub_pred, sub_candidates):
+                overall[scheme].append((
+                    outcome, None if g is None else tangled_gold[g], None if p is None else tangled_pred[p]
+                ))
+        for label, per_scheme in _label_runs(sub_gold, sub_pred, sub_candidates).items():
+            for scheme, counts in per_scheme.items():
+                into = by_label.setdefault(label, {sc: _empty_counts() for sc in SCHEMES})[scheme]
+                _add_into(into, counts)
     return overall, by_label
+
+
+def evaluate_item_reference(gold, pred):
+    """``evaluate_item`` without the shortcut: nervaluate's pass over every span."""
+    candidates = overlapping(gold, pred)
+    overall = {scheme: match(scheme, gold, pred, candidates) for scheme in SCHEMES}
+    return overall, _label_runs(gold, pred, candidates)
 
 
 def _credit(scheme, counts):
