@@ -222,3 +222,30 @@ def test_entity_scores_equal_seqeval_on_whole_documents(gold_spans, pred_spans):
         for key, name in (("precision", "precision"), ("recall", "recall"), ("f1-score", "f1")):
             assert metrics[f"ner.{mode}.micro.{name}"] == pytest.approx(report["micro avg"][key], abs=1e-12)
             assert metrics[f"ner.{mode}.macro.{name}"] == pytest.approx(report["macro avg"][key], abs=1e-12)
+
+
+# --- coreference wiring --------------------------------------------------------------------
+
+
+def test_coreference_is_scored_with_ids_and_null_without(rows, gold):
+    (doc,) = gold
+    metrics = scoring.score(rows, gold, gold, CONFIG)["metrics"]
+    names = [f"coref.{layer}.{m}.{k}" for layer in ("entities", "events") for m in scoring.COREF_METRICS for k in ("precision", "recall", "f1")]
+    names += ["coref.entities.conll.f1", "coref.events.conll.f1"]
+    assert all(metrics[name] == 1.0 for name in names)
+    no_ids = _with(
+        doc,
+        entities=[m.model_copy(update={"entity": None}) for m in doc.entities],
+        events=[e.model_copy(update={"event": None}) for e in doc.events],
+    )
+    metrics = scoring.score(rows, gold, [no_ids], CONFIG)["metrics"]
+    assert all(metrics[name] is None for name in names)
+    assert metrics["ner.strict.micro.f1"] == 1.0
+
+
+def test_coreference_counts_a_span_given_twice_once(rows, gold):
+    (doc,) = gold
+    copy = doc.entities[0].model_copy(update={"label": "ORG", "entity": "someone_else"})
+    metrics = scoring.score(rows, gold, [_with(doc, entities=[*doc.entities, copy])], CONFIG)["metrics"]
+    assert metrics["ner.strict.micro.precision"] < 1.0
+    assert metrics["coref.entities.conll.f1"] is not None
