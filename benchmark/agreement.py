@@ -13,7 +13,9 @@ token being its IOB2 tag, so that a boundary disagreement counts; the
 The adjudication sheet lists every unit on which two annotators differ,
 in document, layer and offset order, with the sentence it sits in: the
 scorer's own error records (``errors.jsonl`` rows, the first annotator in the
-``gold`` role), every class but ``correct``.
+``gold`` role), every class but ``correct``; then every mention that both
+versions have but put in different coreference chains (class ``chain``,
+with each version's chain).
 """
 
 from __future__ import annotations
@@ -169,6 +171,39 @@ def _difference_records(row: dict, first: Document, second: Document) -> list[di
     return records
 
 
+def _sentence_of(doc: Document, char: int) -> int:
+    tokens = tokenize(doc.text)
+    token = next((i for i, (_, end) in enumerate(tokens) if char < end), len(tokens) - 1)
+    return max(i for i, start in enumerate(sentence_starts(doc.text, tokens)) if start <= token)
+
+
+def _chains(doc: Document, layer: str) -> dict[tuple[int, int], str]:
+    if layer == "coref.entities":
+        return {(m.start, m.end): m.entity for m in doc.entities or [] if m.entity is not None}
+    return {(e.trigger.start, e.trigger.end): e.event for e in doc.events or [] if e.event is not None}
+
+
+def chain_records(first: Document, second: Document) -> list[dict]:
+    """Mentions both versions have but put in different chains (coreference):
+    the scorer's error records are per unit and do not show these."""
+    records = []
+    for layer in ("coref.entities", "coref.events"):
+        a, b = _chains(first, layer), _chains(second, layer)
+
+        def shown(chains: dict, span: tuple[int, int]) -> dict:
+            members = [first.text[s:e] for (s, e), ident in sorted(chains.items()) if ident == chains[span]]
+            return {"start": span[0], "end": span[1], "text": first.text[span[0]:span[1]],
+                    "label": f"{chains[span]} = {' / '.join(members)}"}
+
+        for span in sorted(set(a) & set(b)):
+            same_a = {s for s, ident in a.items() if ident == a[span] and s in b}
+            same_b = {s for s, ident in b.items() if ident == b[span] and s in a}
+            if same_a != same_b:
+                records.append({"layer": layer, "doc": first.id, "sentence": _sentence_of(first, span[0]), "class": "chain",
+                                "label": a[span], "gold": shown(a, span), "predicted": shown(b, span)})
+    return records
+
+
 def compare(first: str, second: str, docs: dict[str, dict[str, Document]], config: dict) -> PairAgreement:
     """Score ``second`` against ``first`` on the documents both annotated."""
     shared = [doc_id for doc_id, by in docs.items() if first in by and second in by]
@@ -186,7 +221,9 @@ def compare(first: str, second: str, docs: dict[str, dict[str, Document]], confi
         records = result["error_records"]
     else:
         records = [r for row, d in zip(rows, shared) for r in _difference_records(row, docs[d][first], docs[d][second])]
-    return PairAgreement(first, second, shared, chosen, [r for r in records if r["class"] != "correct"])
+    records = [r for r in records if r["class"] != "correct"]
+    records += [r for d in shared for r in chain_records(docs[d][first], docs[d][second])]
+    return PairAgreement(first, second, shared, chosen, records)
 
 
 def measure(ids: list[str], root: Path = WORK_DIR, config: dict | None = None) -> Agreement:

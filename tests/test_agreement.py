@@ -140,3 +140,17 @@ def test_agreement_command(tmp_path, gold_record):
     assert "alice~bob" in result.stdout and "94.74" in result.stdout  # 54/57
     assert "adjudication sheet: gold/work/adjudication.md" in result.stdout
     assert "Nicolas Maduro" in (repo / "gold" / "work" / "adjudication.md").read_text(encoding="utf-8")
+
+
+def test_the_sheet_lists_coreference_chains_that_differ(tmp_path, gold_record, config):
+    bob = copy.deepcopy(gold_record)
+    bob["entities"][9]["entity"] = "pompeo_p3"  # "Pompeo" (P3) split from mike_pompeo
+    report = agreement.measure([], _work(tmp_path, alice=gold_record, bob=bob), config)
+    (pair,) = report.pairs
+    chains = [r for r in pair.disagreements if r["class"] == "chain"]
+    # The three mentions of mike_pompeo: each now sits in a different chain in bob's version.
+    assert [r["gold"]["text"] for r in chains] == ["Mike Pompeo", "Michael R. Pompeo", "Pompeo"]
+    assert chains[0]["gold"]["label"] == "mike_pompeo = Mike Pompeo / Michael R. Pompeo / Pompeo"
+    assert chains[2]["predicted"]["label"] == "pompeo_p3 = Pompeo" and chains[2]["sentence"] == 2
+    assert {r["layer"] for r in chains} == {"coref.entities"} and pair.metrics["ner.strict.micro.f1"] == 1.0
+    assert "| coref.entities | chain | mike\\_pompeo = Mike Pompeo / Michael R. Pompeo / Pompeo «Pompeo» [515, 521) |" in agreement.render_sheet(report)
