@@ -49,8 +49,9 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 DIGITS = 4  # rounding of every published number
 REQUIRED = ("system.name", "system.version", "system.command", "dataset.fingerprint", "dataset.version", "metrics", "intervals")
-# What a published entry keeps of a run's results: metrics and provenance, not predictions.
-PUBLISHED_KEYS = ("system", "dataset", "metrics", "intervals", "tables", "alignment", "units", "provenance")
+# What a published entry keeps of a run's results: metrics, per-unit and per-document counts, error-class
+# counts and provenance; not predictions nor the texts of the errors (errors.jsonl stays in the run).
+PUBLISHED_KEYS = ("system", "dataset", "metrics", "intervals", "tables", "alignment", "units", "documents", "errors", "provenance")
 MAX_RESULT_BYTES = 64 * 1024 * 1024
 
 
