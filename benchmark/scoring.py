@@ -127,6 +127,25 @@ def _overlap(a: tuple, b: tuple) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
+def _exact_first(layer: str, gold: list[tuple], pred: list[tuple], label: int) -> tuple[list[Record], set[int], list[tuple]]:
+    """The exact pass shared by every layer: each prediction takes an equal, still free
+    gold unit (one to one, multiset). Returns the ``correct`` records, the gold indices
+    taken and the predictions left over, in order."""
+    free: dict[tuple, list[int]] = {}
+    for g, unit in enumerate(gold):
+        free.setdefault(unit, []).append(g)
+    records, taken, left = [], set(), []
+    for unit in pred:
+        bucket = free.get(unit)
+        if bucket:
+            g = bucket.pop(0)
+            taken.add(g)
+            records.append(Record(layer, "correct", unit[label], gold[g], unit))
+        else:
+            left.append(unit)
+    return records, taken, left
+
+
 def match_spans(layer: str, gold: list[Span], pred: list[Span]) -> list[Record]:
     """Exact matches first (one to one, multiset), then SemEval error classes for the rest.
 
@@ -136,18 +155,7 @@ def match_spans(layer: str, gold: list[Span], pred: list[Span]) -> list[Record]:
     the first left-over gold span with the same boundaries (``type``), else the
     first overlapping one with the same label (``boundary``), else the first
     overlapping one (``boundary_type``)."""
-    free: dict[Span, list[int]] = {}
-    for g, span in enumerate(gold):
-        free.setdefault(span, []).append(g)
-    records, taken, left = [], set(), []
-    for span in pred:
-        bucket = free.get(span)
-        if bucket:
-            g = bucket.pop(0)
-            taken.add(g)
-            records.append(Record(layer, "correct", span[2], gold[g], span))
-        else:
-            left.append(span)
+    records, taken, left = _exact_first(layer, gold, pred, label=2)
     rest = [g for g in range(len(gold)) if g not in taken]
     for span in left:
         best, rank = None, 4
@@ -481,18 +489,7 @@ def _argument_records(gold: list[tuple], pred: list[tuple]) -> list[Record]:
     """events.argument records: exact tuples first; left-overs with the same trigger, type
     and span are ``wrong_role``, with the same span and role ``wrong_trigger``, with the
     same trigger, type and role and an overlapping span ``boundary``."""
-    free: dict[tuple, list[int]] = {}
-    for g, unit in enumerate(gold):
-        free.setdefault(unit, []).append(g)
-    records, taken, left = [], set(), []
-    for unit in pred:
-        bucket = free.get(unit)
-        if bucket:
-            g = bucket.pop(0)
-            taken.add(g)
-            records.append(Record("events.argument", "correct", unit[5], gold[g], unit))
-        else:
-            left.append(unit)
+    records, taken, left = _exact_first("events.argument", gold, pred, label=5)
     rules = (
         ("wrong_role", lambda g, p: g[:5] == p[:5]),
         ("wrong_trigger", lambda g, p: g[3:] == p[3:]),

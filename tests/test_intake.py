@@ -12,10 +12,10 @@ import sys
 import pytest
 
 from benchmark import intake
-from benchmark.corpus import ANNOTATIONS_DIR, ROOT
+from benchmark.corpus import ANNOTATIONS_DIR
 from benchmark.schema import Document
 from benchmark.validation import check_document
-from conftest import SEED_ID, run_cli
+from conftest import SEED_ID, copy_repository, run_cli
 
 ARTICLE = (
     "date 2024-05\n"
@@ -24,20 +24,9 @@ ARTICLE = (
 )
 
 
-def _repository_files():
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout.splitlines()
-    return [f for f in listed if (ROOT / f).is_file()]
-
-
 @pytest.fixture(scope="module")
 def pristine_copy(tmp_path_factory):
-    copy = tmp_path_factory.mktemp("repo") / "newsbench"
-    for name in _repository_files():
-        target = copy / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, target)
+    copy = copy_repository(tmp_path_factory.mktemp("repo") / "newsbench")
     return copy
 
 

@@ -16,7 +16,7 @@ import yaml
 from benchmark import dataset, hub, release
 from benchmark.corpus import ROOT
 from benchmark.errors import DataErrors
-from conftest import SEED_ID, run_cli
+from conftest import SEED_ID, copy_repository, run_cli
 
 # --- version rules, on synthetic packages -------------------------------------------------------
 
@@ -111,20 +111,9 @@ def test_the_committed_release_is_declared():
 ARTICLE = "date 2024-05\nLe président Emmanuel Macron a reçu mardi à Paris le chancelier Olaf Scholz.\n"
 
 
-def _repository_files():
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout.splitlines()
-    return [f for f in listed if (ROOT / f).is_file()]
-
-
 @pytest.fixture(scope="module")
 def pristine_copy(tmp_path_factory):
-    copy = tmp_path_factory.mktemp("repo") / "newsbench"
-    for name in _repository_files():
-        target = copy / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, target)
+    copy = copy_repository(tmp_path_factory.mktemp("repo") / "newsbench")
     return copy
 
 
