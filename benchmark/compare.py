@@ -29,6 +29,7 @@ from omegaconf import OmegaConf
 
 from benchmark.corpus import ROOT
 from benchmark.errors import DataError, DataErrors
+from benchmark.fileio import read_text_bounded, strict_json_loads
 from benchmark.scoring import HEADLINES
 from benchmark.significance import WIDTH, PairedTest, holm, paired_test, randomization_p, score, smallest_p
 
@@ -96,13 +97,13 @@ def resolve(argument: str) -> Path:
 
 
 def read_json(path: Path, what: str = "results") -> dict:
-    """A JSON object from a file, refused (not raised) when unreadable or oversized."""
+    """A JSON object from a file, through the project's bounded, strict readers
+    (``benchmark.fileio``), refused (not raised) when unreadable or oversized."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise DataErrors([DataError(str(path), None, None, f"{size} bytes: larger than the {MAX_FILE_BYTES} allowed for {what}")])
-        data = json.loads(path.read_bytes().decode("utf-8"))
-    except (OSError, ValueError, RecursionError) as exc:  # ValueError: bad UTF-8, bad JSON, an int of 4,300+ digits
+        data = strict_json_loads(read_text_bounded(path, MAX_FILE_BYTES))
+    except DataError as exc:
+        raise DataErrors([DataError(str(path), None, None, f"unreadable {what}: {exc.message}")]) from None
+    except ValueError as exc:  # bad JSON, duplicate keys, an int of 4,300+ digits, deep nesting
         raise DataErrors([DataError(str(path), None, None, f"unreadable {what}: {str(exc)[:200]}")]) from None
     if not isinstance(data, dict):
         raise DataErrors([DataError(str(path), None, None, f"{what} must be a JSON object")])

@@ -28,6 +28,7 @@ from pathlib import Path
 from benchmark.corpus import (
     ANNOTATIONS_DIR,
     DRAFTS_DIR,
+    MAX_SEED_BYTES,
     PENDING_DIR,
     ROOT,
     SEEDS_DIR,
@@ -37,7 +38,7 @@ from benchmark.corpus import (
     seed_from_bytes,
 )
 from benchmark.errors import DataError, DataErrors
-from benchmark.fileio import atomic_write_bytes, atomic_write_text
+from benchmark.fileio import atomic_write_bytes, atomic_write_text, read_bounded
 from benchmark.schema import Document
 from benchmark.validation import check_document, parse_record, read_gold_file
 
@@ -94,9 +95,9 @@ def check_article(path: Path, *, fix_cr: bool) -> tuple[bytes, SeedDocument]:
     """The article's bytes and text, or a DataError naming the file."""
     source = str(path)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DataError(source, None, None, f"cannot read the file: {exc.strerror or exc}") from None
+        data = read_bounded(path, MAX_SEED_BYTES)  # a directory, a device or a huge file is refused too
+    except DataError as exc:
+        raise DataError(source, None, None, f"cannot read the file: {exc.message}") from None
     if b"\r" in data:
         if not fix_cr:
             line = data.count(b"\n", 0, data.index(b"\r")) + 1
