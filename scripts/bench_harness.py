@@ -35,12 +35,12 @@ from omegaconf import OmegaConf
 from seqeval.metrics import classification_report
 from seqeval.scheme import IOB2
 
-from benchmark import scoring
-from benchmark.alignment import spans_to_tags, split_sentences
-from benchmark.corpus import SeedDocument
-from benchmark.dataset import documents, load_test_split
-from benchmark.runner import CONFIG_DIR
-from benchmark.validation import check_document
+from benchmark import paths
+from benchmark.data.alignment import spans_to_tags, split_sentences
+from benchmark.data.corpus import SeedDocument
+from benchmark.data.dataset import documents, load_test_split
+from benchmark.data.validation import check_document
+from benchmark.scoring import scorer as scoring
 
 
 def best_of(repeats: int, work) -> tuple[float, object]:
@@ -53,7 +53,7 @@ def best_of(repeats: int, work) -> tuple[float, object]:
 
 
 def _config(model: str):
-    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+    with initialize_config_dir(config_dir=str(paths.CONFIG_DIR), version_base="1.3"):
         return compose(config_name="run", overrides=[f"model={model}"])
 
 

@@ -8,14 +8,14 @@ import sys
 
 import pytest
 
-from benchmark.corpus import ANNOTATIONS_DIR, ROOT
+from benchmark import paths
 
 SEED_ID = "000_72b43676da79cce3"
 
 
 @pytest.fixture(scope="session")
 def gold_record_pristine() -> dict:
-    return json.loads((ANNOTATIONS_DIR / f"{SEED_ID}.json").read_text(encoding="utf-8"))
+    return json.loads((paths.ANNOTATIONS_DIR / f"{SEED_ID}.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def gold_record(gold_record_pristine) -> dict:
     return copy.deepcopy(gold_record_pristine)
 
 
-def run_cli(*args: str, cwd=ROOT, timeout: int = 600, env=None) -> subprocess.CompletedProcess:
+def run_cli(*args: str, cwd=paths.ROOT, timeout: int = 600, env=None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "benchmark", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env
     )
@@ -33,9 +33,9 @@ def run_cli(*args: str, cwd=ROOT, timeout: int = 600, env=None) -> subprocess.Co
 def repository_files() -> list[str]:
     """The working tree's files: tracked and untracked, not ignored."""
     listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True, check=True
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=paths.ROOT, capture_output=True, text=True, check=True
     ).stdout.splitlines()
-    return [f for f in listed if (ROOT / f).is_file()]
+    return [f for f in listed if (paths.ROOT / f).is_file()]
 
 
 def copy_repository(target):
@@ -47,5 +47,5 @@ def copy_repository(target):
     for name in repository_files():
         path = target / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, path)
+        shutil.copy2(paths.ROOT / name, path)
     return target

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from benchmark.scoring import HEADLINES
+from benchmark.scoring.scorer import HEADLINES
 
 FINGERPRINT = "f" * 64
 KINDS = {metric: ("accuracy" if metric.endswith("accuracy") else "f1") for metric in HEADLINES}

@@ -11,13 +11,13 @@ import json
 from collections import Counter
 
 import pytest
+from conftest import SEED_ID, copy_repository, run_cli
 
-from benchmark import agreement
-from benchmark.dataset import DATA_FILE
+from benchmark import paths
+from benchmark.annotation import agreement
+from benchmark.data.layers import TAG_LAYER_BY_FEATURE
 from benchmark.errors import DataErrors
 from benchmark.fileio import canonical_json
-from benchmark.layers import TAG_LAYER_BY_FEATURE
-from conftest import SEED_ID, copy_repository, run_cli
 
 
 def _bob(gold: dict) -> dict:
@@ -68,7 +68,7 @@ def test_one_annotator_scored_against_the_other(tmp_path, gold_record, config):
     for prefix in ("quotes.content", "quotes.cue", "quotes.speaker", "events.trigger", "events.argument"):
         assert pair.metrics[f"{prefix}.f1"] == 1.0
     # Alpha on the entity tags, recomputed from its definition.
-    row = json.loads(DATA_FILE.read_text(encoding="utf-8").splitlines()[0])
+    row = json.loads(paths.DATA_FILE.read_text(encoding="utf-8").splitlines()[0])
     names = TAG_LAYER_BY_FEATURE["ner_tags"].names
     alice = [names[i] for i in row["ner_tags"]]
     bob = list(alice)

@@ -2,10 +2,16 @@
 
 import pytest
 
-from benchmark.alignment import sentence_starts, spans_to_tags, split_sentences, tags_to_spans, tokenize
-from benchmark.corpus import read_seeds
-from benchmark.dataset import load_test_split, row_to_document
-from benchmark.layers import TAG_LAYERS
+from benchmark.data.alignment import (
+    sentence_starts,
+    spans_to_tags,
+    split_sentences,
+    tags_to_spans,
+    tokenize,
+)
+from benchmark.data.corpus import read_seeds
+from benchmark.data.dataset import load_test_split, row_to_document
+from benchmark.data.layers import TAG_LAYERS
 
 TEXT = "M. Palladino a appelé Sergueï Lavrov.\n\nLes États-Unis."
 

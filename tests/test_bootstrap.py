@@ -1,11 +1,11 @@
-"""benchmark.bootstrap: determinism, edge cases, and agreement with a plain-loop reference."""
+"""benchmark.scoring.bootstrap: determinism, edge cases, and agreement with a plain-loop reference."""
 
 import time
 
 import numpy as np
 import pytest
 
-from benchmark.bootstrap import accuracy_interval, f1_interval
+from benchmark.scoring.bootstrap import accuracy_interval, f1_interval
 
 
 def random_units(n, seed=0):

@@ -8,7 +8,6 @@ import json
 import shutil
 
 import pytest
-
 from conftest import SEED_ID, copy_repository, run_cli
 
 SUBMISSION_META = "name: example\nauthors: Test Authors\ndescription: the gold minus its first entity\ndate: 2026-11-28\n"

@@ -3,14 +3,14 @@
 import json
 
 import pytest
-
-from benchmark import compare as compare_module
-from benchmark import leaderboard
-from benchmark.__main__ import main
-from benchmark.scoring import HEADLINES
-from benchmark.significance import holm, paired_test
 from conftest import run_cli
 from results_fixtures import results, write
+
+from benchmark import paths
+from benchmark.cli.main import main
+from benchmark.report import compare as compare_module
+from benchmark.scoring.scorer import HEADLINES
+from benchmark.scoring.significance import holm, paired_test
 
 F1 = "ner.strict.micro.f1"
 ACC = "quotes.attribution.accuracy"
@@ -42,8 +42,8 @@ def cli(capsys):
 
 @pytest.fixture
 def compare_json(cli):
-    def call(*paths):
-        out = cli(*paths, "--json")
+    def call(*files):
+        out = cli(*files, "--json")
         assert out.returncode == 0, out.stderr
         return json.loads(out.stdout)
 
@@ -84,8 +84,8 @@ def test_matches_the_significance_module_and_holm(tmp_path, compare_json):
         {F1: [[1, 1, 1], [1, 2, 2], [0, 0, 1], [1, 1, 2], [1, 2, 2], [1, 1, 1], [0, 1, 1]]},
         {F1: [[0, 1, 1], [2, 2, 2], [1, 1, 1], [2, 2, 2], [2, 2, 2], [1, 1, 1], [0, 0, 1]]},
     ]
-    paths = [write(tmp_path / f"{n}.json", results(n, c)) for n, c in zip("xyz", counts)]
-    entry = metric(compare_json(*paths), F1)
+    files = [write(tmp_path / f"{n}.json", results(n, c)) for n, c in zip("xyz", counts)]
+    entry = metric(compare_json(*files), F1)
     settings = compare_module.load_settings()
     expected = [
         paired_test("f1", counts[i][F1], counts[j][F1], n_permutations=settings.permutations,
@@ -111,8 +111,8 @@ def test_small_test_set_is_flagged(tmp_path, compare_json):
 
 def test_table_output_names_tests_and_metrics(tmp_path, cli):
     strong, weak = strong_and_weak(8)
-    paths = [write(tmp_path / f"{n}.json", results(n, c)) for n, c in (("a", strong), ("b", weak), ("c", weak))]
-    out = cli(*paths)
+    files = [write(tmp_path / f"{n}.json", results(n, c)) for n, c in (("a", strong), ("b", weak), ("c", weak))]
+    out = cli(*files)
     assert out.returncode == 0, out.stderr
     for text in (F1, ACC, "Holm", "paired bootstrap", "randomization", "+100.0", "p (Holm)", "row − column"):
         assert text in out.stdout
@@ -125,7 +125,7 @@ def test_run_directory_and_published_names(tmp_path, monkeypatch):
     assert compare_module.resolve(str(run_dir)) == run_dir / "results.json"
     board = tmp_path / "board"
     write(board / "sysname.json", results("sysname", {F1: [[1, 1, 1]]}))
-    monkeypatch.setattr(leaderboard, "RESULTS_DIR", board)
+    monkeypatch.setattr(paths, "RESULTS_DIR", board)
     assert compare_module.resolve("sysname") == board / "sysname.json"
     with pytest.raises(compare_module.DataErrors, match="neither a results file"):
         compare_module.resolve("unknown_system")
@@ -179,7 +179,7 @@ def test_unreadable_files_are_refused(cli, tmp_path):
 def test_published_systems():
     """The published results, by name, as a user types it (a subprocess: no traceback, exit code):
     compared when they carry units, else refused with the way out."""
-    published = json.loads((leaderboard.RESULTS_DIR / "rules.json").read_text(encoding="utf-8"))
+    published = json.loads((paths.RESULTS_DIR / "rules.json").read_text(encoding="utf-8"))
     out = run_cli("compare", "rules", "spacy_sm", "--json")
     if "units" not in published:
         assert out.returncode == 1 and "re-run it with the current version" in out.stderr
@@ -197,7 +197,7 @@ def test_published_systems():
 def test_multirun_summary_tables(tmp_path, capsys):
     from omegaconf import OmegaConf
 
-    from benchmark.callbacks import MultirunSummary
+    from benchmark.run.callbacks import MultirunSummary
 
     strong, weak = strong_and_weak(20)
     write(tmp_path / "0_strong" / "results.json", results("strong", strong))

@@ -2,7 +2,8 @@
 
 import pytest
 
-from benchmark.corpus import SEEDS_DIR, parse_seed, read_seed, read_seeds
+from benchmark import paths
+from benchmark.data.corpus import parse_seed, read_seed, read_seeds
 from benchmark.errors import DataError
 
 
@@ -43,7 +44,7 @@ def test_invalid_utf8_names_the_file(tmp_path):
 
 def test_the_seed_keeps_its_artefacts():
     (seed,) = read_seeds()
-    raw = (SEEDS_DIR / f"{seed.id}.txt").read_text(encoding="utf-8")
+    raw = (paths.SEEDS_DIR / f"{seed.id}.txt").read_text(encoding="utf-8")
     assert seed.date == "2019-03"
     assert raw.endswith(seed.text) and raw[: len(raw) - len(seed.text)] == " date 2019-03 "
     assert seed.text.startswith("Le secrétaire d’État américain Mike Pompeo")

@@ -7,9 +7,9 @@ import sys
 
 import yaml
 
-from benchmark import dataset
-from benchmark.corpus import ROOT
-from benchmark.layers import TAG_LAYERS
+from benchmark import paths
+from benchmark.data import dataset
+from benchmark.data.layers import TAG_LAYERS
 
 
 def test_committed_package_is_fresh():
@@ -27,8 +27,8 @@ def test_load_dataset_from_repo_root_offline():
         "import json; print(json.dumps({'n': len(ds), 'features': list(ds.features), "
         "'ner': ds.features['ner_tags'].feature.names, 'first': ds[0]['id']}))"
     )
-    env = dict(os.environ, HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", HF_HOME=str(ROOT / ".pytest_cache" / "hf"))
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    env = dict(os.environ, HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", HF_HOME=str(paths.ROOT / ".pytest_cache" / "hf"))
+    done = subprocess.run([sys.executable, "-c", code], cwd=paths.ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out["n"] == 1 and out["first"] == "000_72b43676da79cce3"
@@ -38,24 +38,24 @@ def test_load_dataset_from_repo_root_offline():
 
 
 def test_card_metadata():
-    header = (dataset.CARD_FILE).read_text(encoding="utf-8").split("---\n")[1]
+    header = (paths.CARD_FILE).read_text(encoding="utf-8").split("---\n")[1]
     meta = yaml.safe_load(header)
     assert meta["language"] == ["fr"] and meta["license"] and meta["task_categories"]
     assert meta["configs"][0]["data_files"][0] == {"split": "test", "path": "data/test.jsonl"}
     assert [f["name"] for f in meta["dataset_info"]["features"]][:3] == ["id", "date", "text"]
-    assert meta["newsbench"]["fingerprint"] == dataset.fingerprint(dataset.SCHEMA_FILE.read_text(encoding="utf-8"))
+    assert meta["newsbench"]["fingerprint"] == dataset.fingerprint(paths.SCHEMA_FILE.read_text(encoding="utf-8"))
     assert meta["newsbench"]["version"] == dataset.read_release().version
 
 
 def test_fingerprint_moves_with_the_schema_and_the_gold(tmp_path, monkeypatch):
-    schema = dataset.SCHEMA_FILE.read_text(encoding="utf-8")
+    schema = paths.SCHEMA_FILE.read_text(encoding="utf-8")
     base = dataset.fingerprint(schema)
     assert dataset.fingerprint(schema + " ") != base
     annotations = tmp_path / "annotations"
     annotations.mkdir()
-    for path in dataset.ANNOTATIONS_DIR.glob("*.json"):
+    for path in paths.ANNOTATIONS_DIR.glob("*.json"):
         (annotations / path.name).write_bytes(path.read_bytes().replace(b'"PER"', b'"PER" ', 1))
-    monkeypatch.setattr(dataset, "ANNOTATIONS_DIR", annotations)
+    monkeypatch.setattr(paths, "ANNOTATIONS_DIR", annotations)
     assert dataset.fingerprint(schema) != base
 
 
@@ -63,6 +63,6 @@ def test_rows_match_the_gold_records():
     rows = dataset.load_test_split()
     (row,) = rows
     doc = dataset.row_to_document(row)
-    gold = json.loads((dataset.ANNOTATIONS_DIR / f"{row['id']}.json").read_text(encoding="utf-8"))
+    gold = json.loads((paths.ANNOTATIONS_DIR / f"{row['id']}.json").read_text(encoding="utf-8"))
     assert doc.model_dump(mode="json") == gold
     assert all(row["text"][a:b] == token for (a, b), token in zip(row["token_offsets"], row["tokens"]))

@@ -6,11 +6,18 @@ from collections import Counter
 from html.parser import HTMLParser
 
 import pytest
-
-from benchmark import dataset
-from benchmark.__main__ import main
-from benchmark.explain import DocText, documents_from_rows, marked_context, parse_record, render_html, select
 from conftest import SEED_ID, run_cli
+
+from benchmark.cli.main import main
+from benchmark.data import dataset
+from benchmark.report.explain import (
+    DocText,
+    documents_from_rows,
+    marked_context,
+    parse_record,
+    render_html,
+    select,
+)
 
 
 @pytest.fixture(scope="module")

@@ -15,28 +15,29 @@ import os
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from omegaconf.errors import MissingMandatoryValue
 
-from benchmark.corpus import ROOT, SeedDocument, read_seeds
+from benchmark import paths
+from benchmark.data.corpus import SeedDocument, read_seeds
+from benchmark.data.schema import LAYERS, Document
+from benchmark.data.validation import check_document
 from benchmark.errors import DataErrors
-from benchmark.extractors.base import Extractor
-from benchmark.extractors.predictions import PredictionsExtractor
-from benchmark.extractors.rules import RulesExtractor
-from benchmark.extractors.spacy_pipeline import SpacyExtractor
-from benchmark.schema import LAYERS, Document
-from benchmark.validation import check_document
+from benchmark.systems.base import Extractor
+from benchmark.systems.predictions import PredictionsExtractor
+from benchmark.systems.rules import RulesExtractor
+from benchmark.systems.spacy_pipeline import SpacyExtractor
 
-CONFIG_DIR = ROOT / "configs"
+CONFIG_DIR = paths.ROOT / "configs"
 SYSTEMS = ("rules", "spacy_sm", "spacy_md")
 
 
 def build(model: str, *overrides: str) -> Extractor:
     """Compose the run config with ``model=<model>`` and instantiate it like the runner."""
-    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+    with initialize_config_dir(config_dir=str(paths.CONFIG_DIR), version_base="1.3"):
         cfg = compose(config_name="run", overrides=[f"model={model}", *overrides])
     return instantiate(cfg.model, _convert_="all")
 
@@ -151,7 +152,7 @@ def test_predictions_round_trip_another_extractors_output(predictions, seeds, tm
 def test_predictions_relative_path_is_taken_from_the_repository_root(predictions, seeds, tmp_path):
     path = tmp_path / "rules.jsonl"
     write_jsonl(path, predictions["rules"])
-    relative = os.path.relpath(path, ROOT)
+    relative = os.path.relpath(path, paths.ROOT)
     assert not Path(relative).is_absolute()
     ex = PredictionsExtractor(path=relative, name="relative")
     assert ex.predict(seeds) == predictions["rules"]

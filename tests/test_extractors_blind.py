@@ -13,10 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from benchmark.corpus import SeedDocument
-from benchmark.schema import EVENT_TYPES
-
-from benchmark.extractors import rules, spacy_pipeline
+from benchmark.data.corpus import SeedDocument
+from benchmark.data.schema import EVENT_TYPES
+from benchmark.systems import rules, spacy_pipeline
 
 lx = rules.lx  # the word lists, reached through the module under test
 CONFIGS = Path(__file__).resolve().parents[1] / "configs" / "model"
@@ -327,7 +326,7 @@ def test_model_input_keeps_offsets():
 def test_config_lists_every_parameter(filename, cls):
     cfg = yaml.safe_load((CONFIGS / filename).read_text(encoding="utf-8"))
     assert cfg.pop("_target_").endswith(f"{cls.__module__.rsplit('.', 1)[-1]}.{cls.__name__}")
-    assert cfg.pop("defaults")[0].startswith("/schema/")  # typed by benchmark/config.py
+    assert cfg.pop("defaults")[0].startswith("/schema/")  # typed by benchmark/run/config.py
     params = set(inspect.signature(cls.__init__).parameters) - {"self"}
     assert set(cfg) == params
     assert cfg["version"] == "1.0"

@@ -12,17 +12,17 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import spacy
+from conftest import SEED_ID, copy_repository, run_cli
 from spacy.tokens import DocBin
 
-from benchmark.corpus import ANNOTATIONS_DIR, SeedDocument, read_seeds
-from benchmark.dataset import DATA_FILE
+from benchmark import paths
+from benchmark.annotation.formats import brat, conll, docbin, labelstudio
+from benchmark.annotation.records import gold_json, parse_ref
+from benchmark.data.corpus import SeedDocument, read_seeds
+from benchmark.data.layers import TAG_LAYERS
+from benchmark.data.schema import ENTITY_LABELS, EVENT_ROLES, EVENT_TYPES, Document
+from benchmark.data.validation import read_gold
 from benchmark.errors import DataErrors
-from benchmark.formats import brat, conll, docbin, labelstudio
-from benchmark.formats.records import gold_json, parse_ref
-from benchmark.layers import TAG_LAYERS
-from benchmark.schema import ENTITY_LABELS, EVENT_ROLES, EVENT_TYPES, Document
-from benchmark.validation import read_gold
-from conftest import SEED_ID, copy_repository, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,7 @@ def gold_docs(seeds):
 
 
 def _gold_bytes(doc_id=SEED_ID) -> bytes:
-    return (ANNOTATIONS_DIR / f"{doc_id}.json").read_bytes()
+    return (paths.ANNOTATIONS_DIR / f"{doc_id}.json").read_bytes()
 
 
 def _write(files):
@@ -183,7 +183,7 @@ def test_labelstudio_offsets_are_utf16_code_units(tmp_path):
 
 def test_conll_columns_are_the_packaged_tags(gold_docs):
     text = conll.export_document(gold_docs[0])
-    row = json.loads(DATA_FILE.read_text(encoding="utf-8").splitlines()[0])
+    row = json.loads(paths.DATA_FILE.read_text(encoding="utf-8").splitlines()[0])
     blocks = text.split("\n\n")
     assert blocks[0] == "-DOCSTART- O O O O O"
     sentences = [block.splitlines() for block in blocks[1:] if block]

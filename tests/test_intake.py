@@ -10,12 +10,12 @@ import subprocess
 import sys
 
 import pytest
-
-from benchmark import intake
-from benchmark.corpus import ANNOTATIONS_DIR
-from benchmark.schema import Document
-from benchmark.validation import check_document
 from conftest import SEED_ID, copy_repository, run_cli
+
+from benchmark import paths
+from benchmark.annotation import intake
+from benchmark.data.schema import Document
+from benchmark.data.validation import check_document
 
 ARTICLE = (
     "date 2024-05\n"
@@ -58,7 +58,7 @@ def test_seed_id_is_the_order_and_the_sha256_of_the_text():
 
 
 def test_gold_json_writes_the_layout_of_the_committed_gold(gold_record_pristine):
-    path = ANNOTATIONS_DIR / f"{SEED_ID}.json"
+    path = paths.ANNOTATIONS_DIR / f"{SEED_ID}.json"
     assert intake.gold_json(Document.model_validate(gold_record_pristine)) == path.read_text(encoding="utf-8")
 
 
@@ -84,7 +84,7 @@ def test_add_writes_a_pending_seed_and_an_empty_draft(repo, tmp_path):
     check = run_cli("build", "--check", cwd=repo)
     assert check.returncode == 0, check.stdout + check.stderr
     assert run_cli("validate", cwd=repo).returncode == 0
-    code = "from benchmark import dataset; print([r['id'] for r in dataset.load_test_split()])"
+    code = "from benchmark.data import dataset; print([r['id'] for r in dataset.load_test_split()])"
     loaded = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True, timeout=300)
     assert loaded.returncode == 0, loaded.stderr
     assert loaded.stdout.strip().splitlines()[-1] == repr([SEED_ID])
@@ -101,10 +101,10 @@ BAD_INPUTS = {
 
 
 def test_bad_input_names_every_file_and_writes_nothing(repo, tmp_path):
-    paths = [_write(tmp_path / name, data) for name, (data, _) in BAD_INPUTS.items()]
-    paths.append(_write(tmp_path / "fine.txt", ARTICLE.encode()))  # one good file does not go in alone
+    files = [_write(tmp_path / name, data) for name, (data, _) in BAD_INPUTS.items()]
+    files.append(_write(tmp_path / "fine.txt", ARTICLE.encode()))  # one good file does not go in alone
     before = _tree(repo)
-    result = run_cli("add", *map(str, paths), str(tmp_path / "missing.txt"), cwd=repo)
+    result = run_cli("add", *map(str, files), str(tmp_path / "missing.txt"), cwd=repo)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]

@@ -17,13 +17,13 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import SEED_ID
 from conftest import repository_files as _repository_files
-from benchmark.corpus import ROOT
+
+from benchmark import paths
 
 SYSTEMS = ("rules", "example")
-EXAMPLE_CONFIG = """_target_: benchmark.extractors.predictions.PredictionsExtractor
+EXAMPLE_CONFIG = """_target_: benchmark.systems.predictions.PredictionsExtractor
 path: leaderboard/submissions/example.jsonl
 name: example
 version: submitted
@@ -46,7 +46,7 @@ def repo(tmp_path_factory, gold_record_pristine):
     for name in _repository_files():
         target = copy / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, target)
+        shutil.copy2(paths.ROOT / name, target)
     for result in (copy / "leaderboard" / "results").glob("*.json"):
         result.unlink()  # the parallel jobs publish new entries
     (copy / "configs" / "model" / "example.yaml").write_text(EXAMPLE_CONFIG, encoding="utf-8")
@@ -94,14 +94,13 @@ def test_submitit_local_multirun_matches_a_sequential_run(repo, sequential, tmp_
 def test_slurm_preset_extends_the_plugin_launcher():
     from hydra import compose, initialize_config_dir
 
-    from benchmark.runner import CONFIG_DIR
 
     overrides = ["model=rules", "hydra/launcher=slurm", "hydra.launcher.partition=cpu", "hydra.launcher.mem_gb=32"]
-    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+    with initialize_config_dir(config_dir=str(paths.CONFIG_DIR), version_base="1.3"):
         cfg = compose(config_name="run", overrides=overrides, return_hydra_config=True)
     launcher = cfg.hydra.launcher
     assert launcher._target_ == "hydra_plugins.hydra_submitit_launcher.submitit_launcher.SlurmLauncher"
     assert (launcher.partition, launcher.mem_gb, launcher.cpus_per_task, launcher.timeout_min) == ("cpu", 32, 2, 60)
     with pytest.raises(Exception, match="mem_gb"):  # typed by the plugin's schema
-        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        with initialize_config_dir(config_dir=str(paths.CONFIG_DIR), version_base="1.3"):
             compose(config_name="run", overrides=["model=rules", "hydra/launcher=slurm", "hydra.launcher.mem_gb=lots"], return_hydra_config=True)

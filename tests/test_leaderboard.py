@@ -5,10 +5,12 @@ import shutil
 
 import pytest
 
-from benchmark import check, leaderboard
-from benchmark.dataset import card_metadata
+from benchmark import paths
+from benchmark.data.dataset import card_metadata
 from benchmark.errors import DataErrors
 from benchmark.fileio import canonical_json
+from benchmark.report import leaderboard
+from benchmark.run import check
 
 
 def _result(name, f1, fingerprint=None, **metrics):
@@ -31,11 +33,11 @@ def board(tmp_path, monkeypatch):
     """A leaderboard directory of its own, so tests never touch the published one."""
     directory = tmp_path / "leaderboard"
     (directory / "results").mkdir(parents=True)
-    shutil.copy(leaderboard.LEADERBOARD_DIR / "METRICS.md", directory / "METRICS.md")
+    shutil.copy(paths.LEADERBOARD_DIR / "METRICS.md", directory / "METRICS.md")
     names = ("LEADERBOARD_DIR", "RESULTS_DIR", "TABLE_FILE", "CSV_FILE", "JSON_FILE", "LOCK_FILE")
-    relative = {name: getattr(leaderboard, name).relative_to(leaderboard.LEADERBOARD_DIR) for name in names}
+    relative = {name: getattr(paths, name).relative_to(paths.LEADERBOARD_DIR) for name in names}
     for name in names:
-        monkeypatch.setattr(leaderboard, name, directory / relative[name])
+        monkeypatch.setattr(paths, name, directory / relative[name])
     return directory
 
 
@@ -133,16 +135,17 @@ def test_check_compares_every_metric(published, now, tolerances, differ):
 
 def _publish_in_subprocess(args):
     directory, name, f1 = args
-    import benchmark.leaderboard as board_module
     from pathlib import Path
 
+    import benchmark.report.leaderboard as board_module
+
     root = Path(directory)
-    board_module.LEADERBOARD_DIR = root
-    board_module.RESULTS_DIR = root / "results"
-    board_module.TABLE_FILE = root / "README.md"
-    board_module.CSV_FILE = root / "leaderboard.csv"
-    board_module.JSON_FILE = root / "leaderboard.json"
-    board_module.LOCK_FILE = root / ".lock"
+    paths.LEADERBOARD_DIR = root
+    paths.RESULTS_DIR = root / "results"
+    paths.TABLE_FILE = root / "README.md"
+    paths.CSV_FILE = root / "leaderboard.csv"
+    paths.JSON_FILE = root / "leaderboard.json"
+    paths.LOCK_FILE = root / ".lock"
     board_module.publish(_result(name, f1))
 
 

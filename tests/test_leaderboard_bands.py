@@ -4,13 +4,14 @@ import json
 from pathlib import Path
 
 import pytest
-
-from benchmark import leaderboard
-from benchmark.compare import load_settings
-from benchmark.dataset import card_metadata
-from benchmark.errors import DataErrors
-from benchmark.significance import holm, randomization_p
 from results_fixtures import results
+
+from benchmark import paths
+from benchmark.data.dataset import card_metadata
+from benchmark.errors import DataErrors
+from benchmark.report import leaderboard
+from benchmark.report.compare import load_settings
+from benchmark.scoring.significance import holm, randomization_p
 
 F1 = leaderboard.HEADLINE
 
@@ -24,7 +25,7 @@ def entry(name, rows, **changes):
 
 def rendered(entries):
     files = leaderboard.render(entries)
-    return json.loads(files[leaderboard.JSON_FILE]), files[leaderboard.TABLE_FILE].decode()
+    return json.loads(files[paths.JSON_FILE]), files[paths.TABLE_FILE].decode()
 
 
 def test_a_significant_adjacent_difference_starts_a_band():

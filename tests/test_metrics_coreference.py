@@ -16,8 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from benchmark import paths
+
 ROOT = Path(__file__).resolve().parents[1]
-METRIC_DIR = ROOT / "benchmark" / "metrics" / "coreference"
+METRIC_DIR = paths.METRICS_DIR / "coreference"
 DATA = Path(__file__).resolve().parent / "data" / "coref"
 METRICS = ("muc", "b3", "ceafe")
 # The config's metric names → this module's.

@@ -1,11 +1,12 @@
 """event_arguments: TextEE-style attached Arg-I / Arg-C tuple F1 on hand-computed cases."""
 
-from pathlib import Path
 
 import evaluate
 import pytest
 
-METRIC_DIR = Path(__file__).resolve().parents[1] / "benchmark" / "metrics" / "event_arguments"
+from benchmark import paths
+
+METRIC_DIR = paths.METRICS_DIR / "event_arguments"
 
 
 @pytest.fixture(scope="module")

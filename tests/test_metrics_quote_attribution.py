@@ -1,11 +1,12 @@
 """quote_attribution: content matching and speaker attribution on hand-computed cases."""
 
-from pathlib import Path
 
 import evaluate
 import pytest
 
-METRIC_DIR = Path(__file__).resolve().parents[1] / "benchmark" / "metrics" / "quote_attribution"
+from benchmark import paths
+
+METRIC_DIR = paths.METRICS_DIR / "quote_attribution"
 
 
 @pytest.fixture(scope="module")

@@ -4,16 +4,22 @@ The module is loaded through ``evaluate.load`` on its directory, as the runner d
 """
 
 import warnings
-from pathlib import Path
 
 import evaluate
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from seqeval.metrics import classification_report, f1_score, precision_score, recall_score
+from seqeval.metrics import (
+    classification_report,
+    f1_score,
+    precision_score,
+    recall_score,
+)
 from seqeval.scheme import IOB2
 
-METRIC_DIR = Path(__file__).resolve().parents[1] / "benchmark" / "metrics" / "seqeval_tags"
+from benchmark import paths
+
+METRIC_DIR = paths.METRICS_DIR / "seqeval_tags"
 
 
 @pytest.fixture(scope="module")

@@ -1,14 +1,15 @@
 """span_overlap: SemEval-2013 schemes on hand-computed tables and nervaluate's published example."""
 
 import random
-from pathlib import Path
 
 import evaluate
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-METRIC_DIR = Path(__file__).resolve().parents[1] / "benchmark" / "metrics" / "span_overlap"
+from benchmark import paths
+
+METRIC_DIR = paths.METRICS_DIR / "span_overlap"
 SCHEMES = ("strict", "exact", "partial", "type")
 OUTCOMES = ("correct", "incorrect", "partial", "missed", "spurious")
 

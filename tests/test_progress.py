@@ -7,10 +7,13 @@ import sys
 
 import pytest
 
-from benchmark import dataset, runner, scoring
-from benchmark.corpus import ROOT, SeedDocument
-from benchmark.extractors.base import Extractor
-from benchmark.schema import Document
+from benchmark import paths
+from benchmark.data import dataset
+from benchmark.data.corpus import SeedDocument
+from benchmark.data.schema import Document
+from benchmark.run import runner
+from benchmark.scoring import scorer as scoring
+from benchmark.systems.base import Extractor
 
 
 class Counted(Extractor):
@@ -80,7 +83,7 @@ def _run_on_a_terminal(*overrides, tmp_path):
     """The CLI with stderr (and stdout) on a pseudo-terminal; returns all it wrote."""
     main, secondary = pty.openpty()
     command = [sys.executable, "-m", "benchmark", "run", "model=rules", f"hydra.run.dir={tmp_path}", *overrides]
-    process = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=secondary, stderr=secondary, env=dict(os.environ, COLUMNS="120"))
+    process = subprocess.Popen(command, cwd=paths.ROOT, stdin=subprocess.DEVNULL, stdout=secondary, stderr=secondary, env=dict(os.environ, COLUMNS="120"))
     os.close(secondary)
     output = b""
     while True:
@@ -107,7 +110,7 @@ def test_quiet_is_a_run_option_and_not_part_of_the_command(monkeypatch):
 
     seen, original = [], runner.progress_steps
     monkeypatch.setattr(runner, "progress_steps", lambda quiet: seen.append(quiet) or original(quiet))
-    with initialize_config_dir(config_dir=str(runner.CONFIG_DIR), version_base="1.3"):
+    with initialize_config_dir(config_dir=str(paths.CONFIG_DIR), version_base="1.3"):
         cfg = compose(config_name="run", overrides=["model=rules", "quiet=true", "scoring.bootstrap.resamples=10"])
     output = runner.run_system(cfg, ["model=rules", "quiet=true"])
     assert seen == [True]

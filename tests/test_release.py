@@ -12,11 +12,11 @@ import tomllib
 
 import pytest
 import yaml
-
-from benchmark import dataset, hub, release
-from benchmark.corpus import ROOT
-from benchmark.errors import DataErrors
 from conftest import SEED_ID, copy_repository, run_cli
+
+from benchmark import paths
+from benchmark.data import dataset, hub, release
+from benchmark.errors import DataErrors
 
 # --- version rules, on synthetic packages -------------------------------------------------------
 
@@ -201,11 +201,11 @@ def test_build_refuses_a_gold_correction_without_a_patch_naming_it(repo):
 
 # --- the dataset card -----------------------------------------------------------------------------
 
-CARD = dataset.CARD_FILE.read_text(encoding="utf-8")
+CARD = paths.CARD_FILE.read_text(encoding="utf-8")
 
 
 def test_the_committed_card_passes_the_offline_checks():
-    hub.validate_card(CARD, str(dataset.CARD_FILE))
+    hub.validate_card(CARD, str(paths.CARD_FILE))
 
 
 def test_the_card_is_written_by_huggingface_hub():
@@ -252,7 +252,7 @@ def test_size_category_bins():
 
 # --- licence and numbers stated consistently -------------------------------------------------------
 
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+README = (paths.ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def _flat(text: str) -> str:
@@ -261,7 +261,7 @@ def _flat(text: str) -> str:
 
 def test_licence_and_text_status_agree_in_card_pyproject_and_readme():
     rel = dataset.read_release()
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["newsbench"]["dataset"]
+    project = tomllib.loads((paths.ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["newsbench"]["dataset"]
     assert project["annotations-license"] == rel.license
     assert project["article-text"] == rel.text_status
     assert yaml.safe_load(CARD.split("---\n")[1])["license"] == rel.license
@@ -291,12 +291,12 @@ def test_dry_run_push_loads_back_offline(tmp_path):
     out = tmp_path / "push"
     done = subprocess.run(
         [os.sys.executable, "-m", "benchmark", "build", "--dry-run-push", str(out)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+        cwd=paths.ROOT, env=env, capture_output=True, text=True, timeout=600,
     )
     assert done.returncode == 0, done.stderr
     files = sorted(str(p.relative_to(out / "hub")) for p in (out / "hub").rglob("*") if p.is_file())
     assert files == ["CHANGELOG.md", "GUIDELINES.md", "README.md", "data/test.jsonl", "schema/record.schema.json"]
-    assert (out / "hub" / "README.md").read_bytes() == dataset.CARD_FILE.read_bytes()
+    assert (out / "hub" / "README.md").read_bytes() == paths.CARD_FILE.read_bytes()
     from datasets import load_from_disk
 
     reloaded = load_from_disk(str(out / "disk"))["test"]

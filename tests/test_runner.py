@@ -3,7 +3,6 @@
 import json
 
 import pytest
-
 from conftest import SEED_ID, run_cli
 
 
@@ -55,7 +54,7 @@ def test_two_runs_give_identical_scores(oracle_run):
 def test_cfg_job_prints_the_composed_config():
     result = run_cli("run", "model=spacy_sm", "--cfg", "job")
     assert result.returncode == 0, result.stderr
-    assert "_target_: benchmark.extractors.spacy_pipeline.SpacyExtractor" in result.stdout
+    assert "_target_: benchmark.systems.spacy_pipeline.SpacyExtractor" in result.stdout
     assert "bootstrap:" in result.stdout
 
 

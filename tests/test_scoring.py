@@ -4,10 +4,10 @@ import pytest
 from seqeval.metrics import f1_score
 from seqeval.scheme import IOB2
 
-from benchmark import scoring
-from benchmark.alignment import spans_to_tags
-from benchmark.dataset import documents, load_test_split
-from benchmark.schema import Span
+from benchmark.data.alignment import spans_to_tags
+from benchmark.data.dataset import documents, load_test_split
+from benchmark.data.schema import Span
+from benchmark.scoring import scorer as scoring
 
 CONFIG = {"bootstrap": {"resamples": 200, "seed": 7, "level": 0.95}}
 

@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 from seqeval.metrics import classification_report
 from seqeval.scheme import IOB2
 
-from benchmark import scoring
-from benchmark.alignment import TokenIndex, spans_to_tags, tokenize
-from benchmark.dataset import documents, load_test_split, to_row
-from benchmark.schema import Document, EntityMention, Span
+from benchmark.data.alignment import TokenIndex, spans_to_tags, tokenize
+from benchmark.data.dataset import documents, load_test_split, to_row
+from benchmark.data.schema import Document, EntityMention, Span
+from benchmark.scoring import scorer as scoring
 
 CONFIG = {"bootstrap": {"resamples": 100, "seed": 7, "level": 0.95}}
 

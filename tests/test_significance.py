@@ -1,11 +1,17 @@
-"""benchmark.significance: known outcomes, exhaustive enumeration, plain-loop references."""
+"""benchmark.scoring.significance: known outcomes, exhaustive enumeration, plain-loop references."""
 
 import itertools
 
 import numpy as np
 import pytest
 
-from benchmark.significance import holm, paired_bootstrap, paired_test, randomization_p, smallest_p
+from benchmark.scoring.significance import (
+    holm,
+    paired_bootstrap,
+    paired_test,
+    randomization_p,
+    smallest_p,
+)
 
 
 def f1(c, p, g):

@@ -7,9 +7,9 @@ tests read the rendered bytes.
 from pathlib import Path
 
 import pytest
-
-from benchmark import leaderboard, site
 from test_leaderboard import _result, board  # noqa: F401  (board is a fixture)
+
+from benchmark.report import leaderboard, site
 
 HOSTILE = {
     "name": "<img src=x onerror=alert(1)>",
@@ -47,7 +47,7 @@ def test_site_is_written_beside_the_tables(board):
 
 
 def card_fingerprint():
-    from benchmark.dataset import card_metadata
+    from benchmark.data.dataset import card_metadata
 
     return card_metadata()["fingerprint"]
 
@@ -97,7 +97,7 @@ def test_a_page_only_for_a_safe_name(name, page):
 
 
 def test_an_unsafe_name_gets_no_page_and_no_link(board):
-    from benchmark.dataset import card_metadata
+    from benchmark.data.dataset import card_metadata
 
     row = {
         "rank": 1, "system": "../../etc/x<y>", "version": "1", "dataset_version": "0", "fingerprint": "f", "status": "current",
@@ -144,14 +144,11 @@ def test_optional_blocks_shown_when_present_and_absent_otherwise(board):
     assert "Absent: this result has no <code>documents</code>" in plain_page
     assert '<td>doc1</td><td class="num" data-value="0.2500">0.2500</td>' in rich_page
     assert "<td>PER</td>" in rich_page
-    if site._has_explain():
-        assert "<code>python -m benchmark explain</code> on the run directory" in rich_page
-    else:
-        assert "displaCy views of the errors: absent" in rich_page and "benchmark explain" not in rich_page
+    assert "<code>python -m benchmark explain</code> on the run directory" in rich_page
 
 
 def test_significance_bands_are_shown_where_the_board_has_them(board):
-    from benchmark.dataset import card_metadata
+    from benchmark.data.dataset import card_metadata
 
     def row(name, rank, value):
         return {

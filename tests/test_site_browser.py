@@ -12,9 +12,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from benchmark import leaderboard
 from test_leaderboard import _result
+
+from benchmark import paths
+from benchmark.report import leaderboard
 
 CHROMIUM = Path(os.environ.get("NEWSBENCH_CHROMIUM", "/usr/bin/chromium"))
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -67,7 +68,7 @@ def site(tmp_path_factory):
     """A leaderboard of four current systems (one with hostile metadata) and a stale one."""
     root = tmp_path_factory.mktemp("board") / "leaderboard"
     (root / "results").mkdir(parents=True)
-    shutil.copy(leaderboard.LEADERBOARD_DIR / "METRICS.md", root / "METRICS.md")
+    shutil.copy(paths.LEADERBOARD_DIR / "METRICS.md", root / "METRICS.md")
     results = [
         _result("alpha", 0.9, **{"events.trigger.f1": 0.1}),
         _result("beta", 0.5, **{"events.trigger.f1": 0.7}),
@@ -95,8 +96,8 @@ def test_one_row_per_published_system(page):
     """The committed site lists exactly the systems of leaderboard/results/."""
     index = leaderboard.site_dir() / "index.html"
     page.goto(index.as_uri())
-    published = sorted(p.stem for p in leaderboard.RESULTS_DIR.glob("*.json"))
-    board = json.loads(leaderboard.JSON_FILE.read_text(encoding="utf-8"))
+    published = sorted(p.stem for p in paths.RESULTS_DIR.glob("*.json"))
+    board = json.loads(paths.JSON_FILE.read_text(encoding="utf-8"))
     current = [row["system"] for row in board["systems"] if row["status"] == "current"]
     assert _systems(page) == current
     assert sorted(_systems(page) + [r["system"] for r in board["systems"] if r["status"] != "current"]) == published

@@ -10,16 +10,17 @@ import re
 import shutil
 
 import pytest
-
-from benchmark import check, leaderboard
-from benchmark.corpus import SeedDocument
-from benchmark.errors import DataError, DataErrors
-from benchmark.runner import RunOutput, write_run
-from benchmark.schema import Document
-from benchmark.submission import read_metadata
-from benchmark.validation import MAX_REPORTED_ERRORS, read_prediction_file
-
 from conftest import SEED_ID, copy_repository, run_cli
+
+from benchmark import paths
+from benchmark.data.corpus import SeedDocument
+from benchmark.data.schema import Document
+from benchmark.data.submission import read_metadata
+from benchmark.data.validation import MAX_REPORTED_ERRORS, read_prediction_file
+from benchmark.errors import DataError, DataErrors
+from benchmark.report import leaderboard
+from benchmark.run import check
+from benchmark.run.runner import RunOutput, write_run
 
 META = "name: example\nauthors: Test Authors\ndescription: the gold minus its first entity\ndate: 2026-11-28\n"
 
@@ -257,11 +258,11 @@ HOSTILE = "x | y\n# Heading\n<script>alert(1)</script> [click](javascript:alert(
 def hostile_board(tmp_path, monkeypatch):
     directory = tmp_path / "leaderboard"
     (directory / "results").mkdir(parents=True)
-    shutil.copy(leaderboard.LEADERBOARD_DIR / "METRICS.md", directory / "METRICS.md")
+    shutil.copy(paths.LEADERBOARD_DIR / "METRICS.md", directory / "METRICS.md")
     names = ("LEADERBOARD_DIR", "RESULTS_DIR", "TABLE_FILE", "CSV_FILE", "JSON_FILE", "LOCK_FILE")
-    relative = {name: getattr(leaderboard, name).relative_to(leaderboard.LEADERBOARD_DIR) for name in names}
+    relative = {name: getattr(paths, name).relative_to(paths.LEADERBOARD_DIR) for name in names}
     for name in names:
-        monkeypatch.setattr(leaderboard, name, directory / relative[name])
+        monkeypatch.setattr(paths, name, directory / relative[name])
     card = leaderboard.card_metadata()
     result = {
         "system": {"name": "hostile", "version": HOSTILE, "overrides": ["model=rules"], "command": "=HYPERLINK(\"http://evil\") `x` " + HOSTILE},

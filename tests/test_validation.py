@@ -3,13 +3,16 @@
 import json
 
 import pytest
-
-from benchmark.corpus import read_seeds
-from benchmark.errors import DataErrors
-from benchmark.schema import Document
-from benchmark.validation import check_document, read_gold_file, read_prediction_file
-
 from conftest import SEED_ID, run_cli
+
+from benchmark.data.corpus import read_seeds
+from benchmark.data.schema import Document
+from benchmark.data.validation import (
+    check_document,
+    read_gold_file,
+    read_prediction_file,
+)
+from benchmark.errors import DataErrors
 
 
 def _references():

@@ -13,7 +13,6 @@ import json
 import re
 
 import yaml
-
 from conftest import SEED_ID, copy_repository, run_cli
 
 ARTICLE = (

@@ -1,0 +1,1 @@
+"""The annotation workflow: adding articles, annotators' versions, agreement and adjudication, and the annotation tools' formats."""

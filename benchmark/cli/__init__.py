@@ -1,0 +1,1 @@
+"""The command line, ``python -m benchmark SUBCOMMAND``: argparse subcommands that import their module only when called."""

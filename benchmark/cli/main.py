@@ -1,0 +1,183 @@
+"""``python -m benchmark SUBCOMMAND``: add, promote, validate, build, run, leaderboard, check, compare, explain,
+export, import, agreement.
+
+``run`` is a Hydra application and takes Hydra's command line (overrides,
+``-m``, ``--cfg job``); the other subcommands are plain argparse commands.
+Bad data ends every subcommand with located messages on stderr and exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from benchmark import paths
+from benchmark.errors import DataError, DataErrors
+
+SUBCOMMANDS = ("add", "promote", "validate", "build", "run", "leaderboard", "check", "compare", "explain", "export", "import", "agreement")
+
+
+def _add(args: argparse.Namespace) -> int:
+    from benchmark.annotation import intake
+
+    added = intake.add(args.paths, draft_model=args.draft_model, fix_cr=args.fix_line_ends)
+    for item in added:
+        print(f"added {item.source} as {item.path.relative_to(paths.ROOT)} (pending); draft: {item.draft_path.relative_to(paths.ROOT)}")
+    print("review each draft, then `python -m benchmark promote ID` (see gold/GUIDELINES.md, \"Adding an article\")")
+    return 0
+
+
+def _promote(args: argparse.Namespace) -> int:
+    from benchmark.annotation import intake
+
+    path = intake.promote(args.id, args.gold)
+    print(f"promoted {args.id}: {path.relative_to(paths.ROOT)} is in the test split; "
+          "bump gold/dataset.yaml, add a gold/CHANGELOG.md entry, then `python -m benchmark build`")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from benchmark.data.corpus import read_pending, read_seeds
+    from benchmark.data.validation import (
+        read_gold,
+        read_gold_file,
+        read_prediction_file,
+    )
+
+    seeds = read_seeds()
+    if not args.paths:
+        docs = read_gold(seeds)
+        print(f"ok: {len(docs)} gold file(s) in {paths.ANNOTATIONS_DIR} are valid")
+        return 0
+    errors: list[DataError] = []
+    for path in args.paths:
+        try:
+            if path.suffix == ".jsonl":
+                docs = read_prediction_file(path, {s.id: s.text for s in seeds})
+                print(f"ok: {path}: {len(docs)} prediction record(s)")
+            else:
+                # An annotator's file may be for a seed still pending review.
+                read_gold_file(path, {s.id: s for s in seeds + read_pending()})
+                print(f"ok: {path}: gold record")
+        except DataErrors as exc:
+            errors += exc.errors
+        except DataError as exc:
+            errors.append(exc)
+    if errors:
+        raise DataErrors(errors)
+    return 0
+
+
+def _build(args: argparse.Namespace) -> int:
+    from benchmark.data import dataset
+
+    if args.dry_run_push is not None:
+        from benchmark.data import hub
+
+        summary = hub.dry_run_push(args.dry_run_push)
+        print(f"dry run: {summary['hub']} holds {', '.join(summary['files'])}")
+        print(f"ok: load_dataset of it and load_from_disk of {summary['disk']} give the {summary['rows']} "
+              f"committed row(s) of split {summary['split']!r} with the committed features; the card passes the offline checks")
+        return 0
+    if args.check:
+        stale = dataset.stale_files()
+        for path in stale:
+            print(f"stale: {path}", file=sys.stderr)
+        print("ok: the packaged dataset is fresh" if not stale else "run `python -m benchmark build` and commit")
+        return 1 if stale else 0
+    changed = dataset.build()
+    print(f"wrote {len(changed)} changed file(s)" + "".join(f"\n  {p}" for p in changed))
+    return 0
+
+
+def _leaderboard(args: argparse.Namespace) -> int:
+    from benchmark.report import leaderboard
+
+    changed = leaderboard.write()
+    print(f"leaderboard: {len(changed)} file(s) changed" + "".join(f"\n  {p}" for p in changed))
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from benchmark.run import check
+
+    return check.main(args.overrides)
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from benchmark.report import compare
+
+    return compare.main(args.systems, args.json)
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from benchmark.report import explain
+
+    return explain.main(args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m benchmark", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    add = sub.add_parser("add", help="add raw articles as pending seeds with a draft annotation")
+    add.add_argument("paths", nargs="+", type=Path, metavar="PATH.txt")
+    add.add_argument("--draft-model", metavar="NAME", help="extractor of configs/model/NAME.yaml that drafts the annotation (default: empty draft)")
+    add.add_argument("--fix-line-ends", action="store_true", help="store CRLF or CR line ends as LF (otherwise such files are refused)")
+    add.set_defaults(func=_add)
+    promote = sub.add_parser("promote", help="move a pending seed into the test split with its reviewed gold")
+    promote.add_argument("id", help="the pending seed's id")
+    promote.add_argument("--gold", type=Path, help="the reviewed gold record (default: gold/annotations/ID.json)")
+    promote.set_defaults(func=_promote)
+    validate = sub.add_parser("validate", help="check gold (default) or prediction files (.jsonl)")
+    validate.add_argument("paths", nargs="*", type=Path)
+    validate.set_defaults(func=_validate)
+    build = sub.add_parser("build", help="write the Hugging Face dataset under gold/")
+    build.add_argument("--check", action="store_true", help="only report whether the committed package is fresh")
+    build.add_argument("--dry-run-push", type=Path, metavar="DIR",
+                       help="write what a Hub push would upload to DIR/hub (and save_to_disk to DIR/disk), load both back offline")
+    build.set_defaults(func=_build)
+    sub.add_parser("run", help="score one extractor (Hydra: model=NAME, -m, --cfg job ...)")
+    board = sub.add_parser("leaderboard", help="rebuild leaderboard/ from leaderboard/results/")
+    board.set_defaults(func=_leaderboard)
+    check = sub.add_parser("check", help="regression check of every published system")
+    check.add_argument("overrides", nargs="*", help="Hydra overrides applied to every re-run")
+    check.set_defaults(func=_check)
+    compare = sub.add_parser("compare", help="paired significance tests between systems, on every headline metric")
+    compare.add_argument("systems", nargs="+", help="results files, run directories or published system names")
+    compare.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    compare.set_defaults(func=_compare)
+    explain = sub.add_parser("explain", help="the errors of one run (errors.jsonl) in context; --html for a page")
+    explain.add_argument("run", help="a run directory, or its results.json")
+    explain.add_argument("--layer", action="append", help="a layer or its prefix (entities or ner, quotes, quotes.cue, events ...); repeatable")
+    explain.add_argument("--class", dest="classes", action="append", help="an error class (missed, spurious, boundary ...; correct); repeatable")
+    explain.add_argument("--doc", action="append", help="a document id; repeatable")
+    explain.add_argument("--all", action="store_true", help="include correct units (default: errors only)")
+    explain.add_argument("--html", type=Path, help="write a self-contained HTML page of the selected records to this file")
+    explain.set_defaults(func=_explain)
+    from benchmark.cli.annotation import add_parsers
+
+    add_parsers(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "run":
+        from benchmark.run import runner
+
+        sys.argv = [f"{sys.argv[0]} run", *argv[1:]]
+        return runner.hydra_entry(argv[1:])
+    args = _parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (DataError, DataErrors) as exc:
+        errors = exc.errors if isinstance(exc, DataErrors) else [exc]
+        for error in errors:
+            print(f"error: {error}", file=sys.stderr)
+        print(f"{len(errors)} error(s); nothing was written", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

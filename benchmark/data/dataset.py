@@ -1,0 +1,355 @@
+"""The packaged Hugging Face dataset under ``gold/``: build, freshness, loading.
+
+The package is committed so that ``datasets.load_dataset("gold", split="test")``
+works from a fresh clone with no build step and no network. It is a pure
+function of the seeds, the annotations, the schema and the tokenizer: the
+build renders every file in memory first, so that it can be compared with
+what is committed (``stale_files``) and so that a failing validation writes
+nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from datasets import Dataset
+from huggingface_hub import DatasetCard, DatasetCardData
+
+from benchmark import paths
+from benchmark.data import release as versioning
+from benchmark.data.alignment import (
+    sentence_starts,
+    spans_to_tags,
+    tokenize,
+    tokenizer_version,
+)
+from benchmark.data.card import validate_card
+from benchmark.data.corpus import MAX_SEED_BYTES, read_seeds
+from benchmark.data.features import FEATURES, size_category
+from benchmark.data.layers import TAG_LAYERS
+from benchmark.data.schema import SCHEMA_VERSION, Document, record_json_schema
+from benchmark.data.validation import MAX_GOLD_FILE_BYTES, read_gold
+from benchmark.errors import DataError, DataErrors
+from benchmark.fileio import (
+    atomic_write_bytes,
+    canonical_json,
+    jsonl_line,
+    read_bounded,
+    read_text_bounded,
+)
+
+
+@dataclass(frozen=True)
+class Citation:
+    key: str
+    author: str
+    year: int
+
+
+@dataclass(frozen=True)
+class Release:
+    """``gold/dataset.yaml``: what the maintainers state about the release (see its comments)."""
+
+    name: str
+    pretty_name: str
+    version: str
+    split: str
+    license: str
+    text_status: str
+    annotations_creators: list[str]
+    language_creators: list[str]
+    multilinguality: list[str]
+    source_datasets: list[str]
+    citation: Citation
+
+
+def read_release(path: Path | None = None) -> Release:
+    path = paths.RELEASE_FILE if path is None else path
+    try:
+        raw = yaml.safe_load(read_text_bounded(path, 64 * 1024))
+        return Release(**dict(raw, version=str(raw["version"]), citation=Citation(**raw["citation"])))
+    except (OSError, TypeError, KeyError, yaml.YAMLError) as exc:
+        raise DataErrors([DataError(str(path), None, None, f"unreadable release metadata: {exc}")]) from None
+
+
+def fingerprint_inputs() -> list[Path]:
+    """The files whose content defines the dataset, in a fixed order."""
+    return sorted(paths.SEEDS_DIR.glob("*.txt")) + sorted(paths.ANNOTATIONS_DIR.glob("*.json"))
+
+
+def fingerprint(schema_json: str) -> str:
+    """sha256 over seeds, annotations, the record schema and the tokenizer version."""
+    digest = hashlib.sha256()
+    parts = [(f"{p.parent.name}/{p.name}", read_bounded(p, MAX_SEED_BYTES if p.suffix == ".txt" else MAX_GOLD_FILE_BYTES)) for p in fingerprint_inputs()]
+    parts += [("schema", schema_json.encode()), ("tokenizer", tokenizer_version().encode())]
+    for name, data in parts:
+        digest.update(name.encode() + b"\0" + str(len(data)).encode() + b"\0" + data)
+    return digest.hexdigest()
+
+
+def current_fingerprint() -> str:
+    """The fingerprint of the sources as they are now (the committed card may be stale)."""
+    return fingerprint(canonical_json(record_json_schema()))
+
+
+def to_row(doc: Document) -> dict:
+    """One dataset row: the gold record plus its canonical tokens and tag layers."""
+    tokens = tokenize(doc.text)
+    row = {
+        "id": doc.id,
+        "date": doc.date,
+        "text": doc.text,
+        "tokens": [doc.text[a:b] for a, b in tokens],
+        "token_offsets": [[a, b] for a, b in tokens],
+        "sentence_starts": sentence_starts(doc.text, tokens),
+    }
+    for layer in TAG_LAYERS:
+        projection = spans_to_tags(tokens, layer.spans(doc))
+        if projection.projected or projection.dropped:
+            raise DataErrors(
+                [DataError(str(paths.ANNOTATIONS_DIR / f"{doc.id}.json"), doc.id, layer.source,
+                           f"gold spans must fall on canonical token boundaries and not overlap within a tag layer; "
+                           f"off-boundary: {projection.projected}, overlapping: {projection.dropped}")]
+            )
+        row[layer.feature] = [layer.names.index(tag) for tag in projection.tags]
+    record = doc.model_dump(mode="json")
+    for layer in ("entities", "quotes", "events"):
+        row[layer] = record[layer]
+    return row
+
+
+def row_to_document(row: dict) -> Document:
+    """The gold record back from a dataset row (the tag layers are derived, so dropped)."""
+    return Document.model_validate({k: row[k] for k in ("id", "date", "text", "entities", "quotes", "events")})
+
+
+def _statistics(docs: list[Document], rows: list[dict]) -> dict:
+    entities = [m for d in docs for m in d.entities or []]
+    quotes = [q for d in docs for q in d.quotes or []]
+    events = [e for d in docs for e in d.events or []]
+    return {
+        "documents": len(docs),
+        "sentences": sum(len(r["sentence_starts"]) for r in rows),
+        "tokens": sum(len(r["tokens"]) for r in rows),
+        "characters": sum(len(d.text) for d in docs),
+        "entity_mentions": dict(sorted(Counter(m.label for m in entities).items())),
+        "entities": len({(d.id, m.entity) for d in docs for m in d.entities or []}),
+        "quotations": dict(sorted(Counter(q.kind for q in quotes).items())),
+        "quotations_with_speaker_entity": sum(q.speaker_entity is not None for q in quotes),
+        "quotations_nested": sum(q.parent is not None for q in quotes),
+        "quotations_discontinuous": sum(len(q.content) > 1 for q in quotes),
+        "event_mentions": dict(sorted(Counter(e.type for e in events).items())),
+        "events": len({(d.id, e.event) for d in docs for e in d.events or []}),
+        "event_arguments": dict(sorted(Counter(a.role for e in events for a in e.arguments).items())),
+    }
+
+
+def _markdown_table(counts: dict[str, int], header: str) -> str:
+    lines = [f"| {header} | count |", "| --- | ---: |"]
+    lines += [f"| {key} | {value} |" for key, value in counts.items()]
+    lines.append(f"| total | {sum(counts.values())} |")
+    return "\n".join(lines)
+
+
+def citation_bibtex(release: Release) -> str:
+    c = release.citation
+    return "\n".join([
+        f"@misc{{{c.key},",
+        f"  title        = {{{{{release.pretty_name}}}}},",
+        f"  author       = {{{{{c.author}}}}},",
+        f"  year         = {{{c.year}}},",
+        f"  version      = {{{release.version}}},",
+        f"  howpublished = {{Dataset version {release.version}, packaged under gold/ of the newsbench repository}},",
+        "}",
+    ])
+
+
+def card_data(release: Release, stats: dict, digest: str, data: bytes) -> DatasetCardData:
+    """The card's YAML header: the Hub's dataset metadata plus the ``newsbench`` block results cite."""
+    return DatasetCardData(
+        language=["fr"],
+        license=release.license,
+        annotations_creators=list(release.annotations_creators),
+        language_creators=list(release.language_creators),
+        multilinguality=list(release.multilinguality),
+        size_categories=[size_category(stats["documents"])],
+        source_datasets=list(release.source_datasets),
+        task_categories=["token-classification"],
+        task_ids=["named-entity-recognition"],
+        pretty_name=release.pretty_name,
+        tags=["quotation-attribution", "event-extraction", "news", "french"],
+        configs=[{"config_name": "default", "data_files": [{"split": release.split, "path": "data/test.jsonl"}]}],
+        dataset_info={
+            "features": FEATURES._to_yaml_list(),
+            "splits": [{"name": release.split, "num_bytes": len(data), "num_examples": stats["documents"]}],
+        },
+        newsbench={
+            "name": release.name,
+            "version": release.version,
+            "fingerprint": digest,
+            # What load_verified checks the loaded rows against (the fingerprint
+            # is over the sources; this is over the file built from them).
+            "data_sha256": hashlib.sha256(data).hexdigest(),
+            "schema_version": SCHEMA_VERSION,
+            "tokenizer": tokenizer_version(),
+            "size": {
+                "documents": stats["documents"],
+                "sentences": stats["sentences"],
+                "tokens": stats["tokens"],
+                "entity_mentions": sum(stats["entity_mentions"].values()),
+                "quotations": sum(stats["quotations"].values()),
+                "event_mentions": sum(stats["event_mentions"].values()),
+                "event_arguments": sum(stats["event_arguments"].values()),
+            },
+        },
+    )
+
+
+def render_card(release: Release, stats: dict, digest: str, data: bytes) -> str:
+    """The dataset card, through ``huggingface_hub.DatasetCard`` and the Jinja template."""
+    card = DatasetCard.from_template(
+        card_data(release, stats, digest, data),
+        template_path=str(paths.TEMPLATES_DIR / "dataset_card.md"),
+        pretty_name=release.pretty_name,
+        version=release.version,
+        fingerprint=digest,
+        tokenizer=tokenizer_version(),
+        schema_version=SCHEMA_VERSION,
+        documents=stats["documents"],
+        sentences=stats["sentences"],
+        tokens=stats["tokens"],
+        characters=stats["characters"],
+        entity_table=_markdown_table(stats["entity_mentions"], "entity label"),
+        entities=stats["entities"],
+        quote_table=_markdown_table(stats["quotations"], "quotation kind"),
+        quotes_with_entity=stats["quotations_with_speaker_entity"],
+        quotes_nested=stats["quotations_nested"],
+        quotes_discontinuous=stats["quotations_discontinuous"],
+        event_table=_markdown_table(stats["event_mentions"], "event type"),
+        events=stats["events"],
+        argument_table=_markdown_table(stats["event_arguments"], "argument role"),
+        license=release.license,
+        text_status=release.text_status,
+        citation=citation_bibtex(release),
+    )
+    text = str(card)
+    return text if text.endswith("\n") else text + "\n"  # Jinja drops the template's final newline
+
+
+def render() -> dict[Path, bytes]:
+    """Every file of the package, rendered in memory. Raises DataErrors on invalid gold."""
+    docs = read_gold(read_seeds())
+    rows = [to_row(doc) for doc in docs]
+    schema_json = canonical_json(record_json_schema())
+    data = "".join(jsonl_line(row, separators=(",", ":")) for row in rows).encode()
+    digest = fingerprint(schema_json)
+    card = render_card(read_release(), _statistics(docs, rows), digest, data)
+    return {paths.SCHEMA_FILE: schema_json.encode(), paths.DATA_FILE: data, paths.CARD_FILE: card.encode()}
+
+
+def stale_files(rendered: dict[Path, bytes] | None = None) -> list[Path]:
+    """Committed package files that differ from what a build would write now."""
+    rendered = render() if rendered is None else rendered
+    return [path for path, data in rendered.items() if not path.exists() or path.read_bytes() != data]
+
+
+def _card_header(text: str) -> dict:
+    _, header, _ = text.split("---\n", 2)
+    return yaml.safe_load(header)
+
+
+def _package(rendered: dict[Path, bytes]) -> versioning.Package:
+    meta = _card_header(rendered[paths.CARD_FILE].decode("utf-8"))["newsbench"]
+    return versioning.package(meta["version"], meta["fingerprint"], rendered[paths.SCHEMA_FILE].decode("utf-8"), rendered[paths.DATA_FILE])
+
+
+def committed_package() -> versioning.Package | None:
+    """The package as committed, or None before the first build."""
+    files = (paths.CARD_FILE, paths.SCHEMA_FILE, paths.DATA_FILE)
+    if not all(path.is_file() for path in files):
+        return None
+    return _package({path: path.read_bytes() for path in files})
+
+
+def check_release(rendered: dict[Path, bytes]) -> None:
+    """A changed dataset needs a version bump of the right level and a changelog entry (GUIDELINES §8)."""
+    versioning.check_release(
+        committed_package(), _package(rendered), versioning.changelog_entries(),
+        release_file=str(paths.RELEASE_FILE), changelog_file=str(paths.CHANGELOG_FILE),
+    )
+
+
+def build() -> list[Path]:
+    """Write the package; returns the files that changed. Refuses an undeclared release."""
+    rendered = render()
+    check_release(rendered)
+    validate_card(rendered[paths.CARD_FILE].decode("utf-8"), str(paths.CARD_FILE))
+    changed = stale_files(rendered)
+    for path in changed:
+        atomic_write_bytes(path, rendered[path])
+    return changed
+
+
+MAX_PACKAGE_FILE_BYTES = 256 * 1024 * 1024
+
+
+def card_metadata(path: Path | None = None) -> dict:
+    """The ``newsbench`` block of the committed card: version and fingerprint scored on."""
+    path = paths.CARD_FILE if path is None else path
+    text = read_text_bounded(path, MAX_PACKAGE_FILE_BYTES)
+    try:
+        block = _card_header(text)["newsbench"]
+    except (ValueError, TypeError, KeyError, yaml.YAMLError) as exc:
+        raise DataError(str(path), None, "newsbench", f"no readable dataset metadata in the card's YAML header ({type(exc).__name__}): run `python -m benchmark build`") from None
+    if not isinstance(block, dict) or not all(isinstance(block.get(k), str) for k in ("fingerprint", "version", "data_sha256")):
+        raise DataError(str(path), None, "newsbench", "fingerprint, version or data_sha256 missing: run `python -m benchmark build`")
+    return block
+
+
+def load_verified(directory: Path | None = None) -> tuple[Dataset, dict]:
+    """The committed package through the ``datasets`` loader, as users load it, and
+    the card whose fingerprint a result is stamped with.
+
+    The loader runs with a fresh, temporary cache: the shared Hugging Face cache
+    keyed an earlier build of ``gold/`` and served its rows after a rebuild,
+    under the new fingerprint. What was loaded is then checked, so that a
+    result can only be stamped with a fingerprint it was scored on: the card's
+    fingerprint is that of the sources on disk, the data file is the one the
+    card was built with (its sha256), and the loaded rows are that file's rows.
+    """
+    directory = paths.GOLD_DIR if directory is None else directory
+    from datasets import disable_progress_bars, load_dataset
+
+    disable_progress_bars()  # a fresh cache "generates" the split on every run; no bar for that
+    card_file, data_file = directory / paths.CARD_FILE.name, directory / paths.DATA_FILE.relative_to(paths.GOLD_DIR)
+    card = card_metadata(card_file)
+    now = current_fingerprint()
+    if card["fingerprint"] != now:
+        raise DataError(str(card_file), None, "newsbench.fingerprint",
+                        f"the package was built from other sources ({card['fingerprint'][:12]}) than those on disk ({now[:12]}): run `python -m benchmark build`")
+    data = read_bounded(data_file, MAX_PACKAGE_FILE_BYTES)
+    if hashlib.sha256(data).hexdigest() != card["data_sha256"]:
+        raise DataError(str(data_file), None, None, f"differs from the file {card_file.name} was built with: run `python -m benchmark build`")
+    with tempfile.TemporaryDirectory(prefix="newsbench-hf-") as cache:
+        split = load_dataset(str(directory), split=read_release().split, cache_dir=cache, keep_in_memory=True)
+    expected = [json.loads(line) for line in data.decode("utf-8").split("\n") if line]
+    if [dict(row) for row in split] != expected:
+        raise DataError(str(data_file), None, None, "the rows the datasets loader returned differ from the file on disk")
+    return split, card
+
+
+def load_test_split(directory: Path | None = None) -> Dataset:
+    """The verified test split (see ``load_verified``)."""
+    directory = paths.GOLD_DIR if directory is None else directory
+    return load_verified(directory)[0]
+
+
+def documents(rows: Iterable[dict]) -> list[Document]:
+    return [row_to_document(row) for row in rows]

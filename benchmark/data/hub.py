@@ -1,0 +1,69 @@
+"""A Hugging Face Hub push, rehearsed offline.
+
+``dry_run_push`` writes what an upload would contain (``push_files``) and loads
+it back the three ways a user would (``load_dataset`` of the folder,
+``save_to_disk`` / ``load_from_disk``), after the card passes the offline checks
+of ``card.validate_card``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from benchmark import paths
+from benchmark.data import dataset
+from benchmark.data.card import validate_card
+from benchmark.errors import DataError, DataErrors
+
+
+def push_files() -> list[Path]:
+    """What the Hub repository holds: the generated package and the documents its card cites.
+
+    Never ``annotations/`` (the sources), ``drafts/`` or ``work/``: only what ``build`` wrote
+    and the guidelines and changelog a reader of the card needs.
+    """
+    return [paths.CARD_FILE, paths.DATA_FILE, paths.SCHEMA_FILE, paths.GOLD_DIR / "GUIDELINES.md", paths.CHANGELOG_FILE]
+
+
+def dry_run_push(directory: Path) -> dict:
+    """What a push would upload, written to ``directory`` and loaded back offline.
+
+    ``directory/hub/`` is the repository a push creates: ``push_files()``, as
+    ``HfApi.upload_folder`` would send them;
+    ``load_dataset`` reads it by the card's ``configs``. ``directory/disk/`` is
+    ``DatasetDict.save_to_disk`` of what was loaded, read back with
+    ``load_from_disk``. Every copy must give the committed rows and features.
+    Refuses a stale package or a non-empty directory; returns a summary.
+    """
+    from datasets import load_dataset, load_from_disk
+
+    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+        raise DataErrors([DataError(str(directory), None, None, "must be a new or empty directory (nothing is overwritten)")])
+    stale = dataset.stale_files()
+    if stale:
+        raise DataErrors([DataError(str(path), None, None, "stale: run `python -m benchmark build` first") for path in stale])
+    validate_card(paths.CARD_FILE.read_text(encoding="utf-8"), str(paths.CARD_FILE))
+    split = dataset.read_release().split
+    expected = dataset.load_test_split()
+    hub = directory / "hub"
+    for path in push_files():
+        target = hub / path.relative_to(paths.GOLD_DIR)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+    pushed = load_dataset(str(hub))
+    disk = directory / "disk"
+    pushed.save_to_disk(str(disk))
+    reloaded = load_from_disk(str(disk))
+    errors = []
+    for name, loaded in (("load_dataset(hub)", pushed), ("load_from_disk(disk)", reloaded)):
+        if list(loaded) != [split]:
+            errors.append(DataError(name, None, "splits", f"expected [{split!r}], got {list(loaded)}"))
+            continue
+        if loaded[split].features != expected.features:
+            errors.append(DataError(name, None, "features", "differ from the committed package's"))
+        if loaded[split].to_list() != expected.to_list():
+            errors.append(DataError(name, None, "rows", "differ from the committed package's"))
+    if errors:
+        raise DataErrors(errors)
+    return {"hub": hub, "disk": disk, "split": split, "rows": len(expected), "files": sorted(str(p.relative_to(hub)) for p in hub.rglob("*") if p.is_file())}

@@ -1,0 +1,1 @@
+"""Reading results: the leaderboard (table, CSV, JSON, static site), paired comparisons and error analysis."""

@@ -1,0 +1,496 @@
+"""``python -m benchmark explain RUN``: what a system got wrong, span by span, in context.
+
+A run writes ``errors.jsonl`` beside ``results.json``: one record per scored
+unit of every span layer, classed in the SemEval-2013 / nervaluate vocabulary
+(the scorer's own matching makes them, so they add up to the metrics' counts).
+This command shows them: a terminal table with each unit's sentence and the
+gold ⟦span⟧ and predicted ⟨span⟩ marked, filterable by layer, class and
+document; and with ``--html`` a self-contained page (no script, no external
+resource) where each document's gold and predicted spans are drawn side by
+side by spaCy's displaCy (span style, ``manual=True``), coloured by class.
+
+The records are data: every field is checked (types, known layer and class,
+offsets inside the document, sentence in range) before anything is shown, the
+texts come from the packaged dataset by document id, and everything from a
+record is escaped for the page. displaCy escapes token texts itself but not
+labels or titles, so labels are escaped here and no title is passed to it.
+The terminal table gets plain ``rich.text.Text`` (no markup) with control
+characters replaced.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import sys
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmark import paths
+from benchmark.data import dataset
+from benchmark.errors import DataError, DataErrors
+from benchmark.fileio import atomic_write_text
+from benchmark.report.compare import read_json, resolve
+
+LAYERS = ("entities", "quotes.content", "quotes.cue", "quotes.speaker", "events.trigger", "events.argument")
+ALIASES = {"ner": "entities"}
+CLASSES = ("correct", "missed", "spurious", "boundary", "type", "boundary_type")
+EXTRA_CLASSES = {"quotes.content": ("wrong_speaker", "wrong_cue"), "events.argument": ("wrong_role", "wrong_trigger")}
+ALL_CLASSES = CLASSES + tuple(c for extra in EXTRA_CLASSES.values() for c in extra)
+# Class colours of the page (and of the terminal): green right, red missed, orange spurious,
+# shades for the partial errors. Fixed strings: nothing from a record reaches a style attribute.
+COLOURS = {
+    "correct": "#b7e4c7", "missed": "#ff8a80", "spurious": "#ffcc80", "boundary": "#fff59d", "type": "#ce93d8",
+    "boundary_type": "#90caf9", "wrong_speaker": "#80deea", "wrong_cue": "#bcaaa4", "wrong_role": "#f48fb1",
+    "wrong_trigger": "#b0bec5",
+}
+MAX_FILE_BYTES = 256 * 1024 * 1024
+MAX_TEXT = 10_000  # characters of a record's span text
+MAX_REPORTED = 20  # located problems listed before giving up on a file
+CONTEXT_CHARS = 240  # longer contexts are cut around the spans
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    text: str
+    label: str
+    segments: tuple[tuple[int, int], ...]  # (start, end) of each piece; one for a plain span
+
+
+@dataclass(frozen=True)
+class ErrorRecord:
+    line: int
+    layer: str
+    doc: str
+    sentence: int
+    cls: str
+    label: str
+    gold: Span | None
+    predicted: Span | None
+
+
+@dataclass(frozen=True)
+class DocText:
+    """A document of the dataset: its text, canonical tokens and sentences (token starts)."""
+
+    id: str
+    text: str
+    tokens: tuple[tuple[int, int], ...]
+    sentence_starts: tuple[int, ...]
+
+    def sentence_tokens(self, sentence: int) -> tuple[int, int]:
+        """First and one-past-last token of a sentence."""
+        bounds = self.sentence_starts + (len(self.tokens),)
+        return bounds[sentence], bounds[sentence + 1]
+
+    def sentence_chars(self, sentence: int) -> tuple[int, int]:
+        first, last = self.sentence_tokens(sentence)
+        if first >= last:
+            return (0, 0)
+        return self.tokens[first][0], self.tokens[last - 1][1]
+
+    def token_range(self, start: int, end: int) -> tuple[int, int]:
+        """The tokens a character span covers, [first, last); an empty span covers its token."""
+        first = bisect_right([t[1] for t in self.tokens], start)
+        last = bisect_left([t[0] for t in self.tokens], end)
+        return first, max(last, first + 1) if first < len(self.tokens) else first
+
+
+def documents_from_rows(rows) -> dict[str, DocText]:
+    return {
+        row["id"]: DocText(row["id"], row["text"], tuple(tuple(t) for t in row["token_offsets"]), tuple(row["sentence_starts"]))
+        for row in rows
+    }
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _span(value, field: str, doc: DocText | None, problems: list[str]) -> Span | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        problems.append(f"{field}: must be an object or null")
+        return None
+    start, end, text, label = value.get("start"), value.get("end"), value.get("text"), value.get("label")
+    if not (_is_int(start) and _is_int(end) and 0 <= start <= end):
+        problems.append(f"{field}.start/end: must be integers with 0 <= start <= end")
+        return None
+    if not isinstance(text, str) or len(text) > MAX_TEXT or not isinstance(label, str) or len(label) > 200:
+        problems.append(f"{field}.text/label: must be strings (text at most {MAX_TEXT}, label at most 200 characters)")
+        return None
+    segments = value.get("segments", [[start, end]])
+    if not (isinstance(segments, list) and 0 < len(segments) <= 1000
+            and all(isinstance(s, list) and len(s) == 2 and all(_is_int(v) for v in s) and 0 <= s[0] <= s[1] for s in segments)):
+        problems.append(f"{field}.segments: must be a list of [start, end] pairs")
+        return None
+    pieces = tuple((int(s), int(e)) for s, e in segments)
+    if doc is not None and max(end, *(e for _, e in pieces)) > len(doc.text):
+        problems.append(f"{field}: offsets beyond the end of document {doc.id!r} ({len(doc.text)} characters)")
+        return None
+    return Span(start, end, text, label, pieces)
+
+
+def parse_record(line: int, value, documents: dict[str, DocText]) -> tuple[ErrorRecord | None, list[str]]:
+    """One line of ``errors.jsonl`` checked against the contract; (record, problems)."""
+    if not isinstance(value, dict):
+        return None, ["must be a JSON object"]
+    problems: list[str] = []
+    layer, doc_id, sentence, cls, label = (value.get(k) for k in ("layer", "doc", "sentence", "class", "label"))
+    if layer not in LAYERS:
+        problems.append(f"layer: {str(layer)[:40]!r} is not one of {', '.join(LAYERS)}")
+    if not isinstance(doc_id, str) or doc_id not in documents:
+        problems.append(f"doc: {str(doc_id)[:80]!r} is not a document of the dataset")
+    if cls not in CLASSES + EXTRA_CLASSES.get(layer, ()):
+        problems.append(f"class: {str(cls)[:40]!r} is not a class of layer {str(layer)[:40]!r}")
+    if not isinstance(label, str) or len(label) > 200:
+        problems.append("label: must be a string of at most 200 characters")
+    if problems:
+        return None, problems
+    doc = documents[doc_id]
+    if not _is_int(sentence) or not 0 <= sentence < len(doc.sentence_starts):
+        return None, [f"sentence: must be a sentence index of {doc_id!r} (0 to {len(doc.sentence_starts) - 1})"]
+    gold = _span(value.get("gold"), "gold", doc, problems)
+    predicted = _span(value.get("predicted"), "predicted", doc, problems)
+    if not problems and gold is None and predicted is None:
+        problems.append("gold and predicted: at least one must be a span")
+    if not problems and (gold is None) != (cls == "spurious") or not problems and (predicted is None) != (cls == "missed"):
+        problems.append(f"class {cls}: gold is null exactly for spurious, predicted exactly for missed")
+    if problems:
+        return None, problems
+    return ErrorRecord(line, layer, doc_id, sentence, cls, label, gold, predicted), []
+
+
+def read_errors(path: Path, documents: dict[str, DocText]) -> list[ErrorRecord]:
+    """Every record of an ``errors.jsonl``; located refusals (file, line, field) otherwise."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise DataErrors([DataError(str(path), None, None, f"{size} bytes: larger than the {MAX_FILE_BYTES} allowed")])
+        # split on newlines only: a JSON string may hold U+2028 or U+0085, which splitlines() breaks on
+        lines = path.read_bytes().decode("utf-8").split("\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataErrors([DataError(str(path), None, None, f"unreadable: {exc}")]) from None
+    records, errors = [], []
+    for number, text in enumerate(lines, start=1):
+        if len(errors) >= MAX_REPORTED:
+            errors.append(DataError(str(path), None, None, "more problems not listed"))
+            break
+        if not text.strip():
+            continue
+        try:
+            value = json.loads(text)
+        except (ValueError, RecursionError) as exc:  # ValueError: bad JSON, an int of 4,300+ digits
+            errors.append(DataError(str(path), f"line {number}", None, f"not JSON: {str(exc)[:200]}"))
+            continue
+        record, problems = parse_record(number, value, documents)
+        errors += [DataError(str(path), f"line {number}", p.split(":", 1)[0], p.split(":", 1)[1].strip()) for p in problems]
+        if record is not None:
+            records.append(record)
+    if errors:
+        raise DataErrors(errors)
+    return records
+
+
+def class_counts(records: list[ErrorRecord]) -> dict[str, dict[str, int]]:
+    """{layer: {class: n}}, the ``total`` of the results' ``errors`` block."""
+    out: dict[str, Counter] = {}
+    for r in records:
+        out.setdefault(r.layer, Counter())[r.cls] += 1
+    return {layer: dict(counter) for layer, counter in out.items()}
+
+
+def check_against_results(records: list[ErrorRecord], results: dict, path: Path) -> None:
+    """The records are those the results were scored with: same class totals per layer."""
+    block = results.get("errors")
+    if block is None:
+        return
+    if not isinstance(block, dict):
+        raise DataErrors([DataError(str(path), None, "errors", "must be an object")])
+    expected = {
+        layer: {c: n for c, n in value["total"].items() if n}
+        for layer, value in block.items() if isinstance(value, dict) and isinstance(value.get("total"), dict)
+    }
+    expected = {layer: totals for layer, totals in expected.items() if totals}
+    found = class_counts(records)
+    if expected != found:
+        raise DataErrors([DataError(str(path), None, "errors", "its class counts differ from errors.jsonl beside it: "
+                                                             "the two files are not from the same run; re-run the system")])
+
+
+# --------------------------------------------------------------------------- selecting
+
+
+def layer_matches(layer: str, wanted: list[str] | None) -> bool:
+    if not wanted:
+        return True
+    for name in wanted:
+        name = ALIASES.get(name, name)
+        if layer == name or layer.startswith(name.rstrip(".") + "."):
+            return True
+    return False
+
+
+def check_filters(layers: list[str] | None, classes: list[str] | None) -> None:
+    errors = []
+    for name in layers or []:
+        if not any(layer_matches(layer, [name]) for layer in LAYERS):
+            errors.append(DataError("--layer", None, None, f"{name!r} is not a layer ({', '.join(LAYERS)}, or ner, quotes, events)"))
+    for name in classes or []:
+        if name not in ALL_CLASSES:
+            errors.append(DataError("--class", None, None, f"{name!r} is not a class ({', '.join(ALL_CLASSES)})"))
+    if errors:
+        raise DataErrors(errors)
+
+
+def select(records: list[ErrorRecord], layers: list[str] | None = None, classes: list[str] | None = None,
+           docs: list[str] | None = None, include_correct: bool = False) -> list[ErrorRecord]:
+    """Records by layer (name or prefix), class and document; errors only unless asked for
+    ``correct`` (by ``--class correct`` or ``--all``)."""
+    return [
+        r for r in records
+        if layer_matches(r.layer, layers)
+        and (r.cls in classes if classes else (include_correct or r.cls != "correct"))
+        and (not docs or r.doc in docs)
+    ]
+
+
+# --------------------------------------------------------------------------- terminal
+
+
+def printable(text: str) -> str:
+    """Text safe for a terminal: control characters (escape sequences included) shown as �."""
+    return _CONTROL.sub("\ufffd", text.replace("\n", " ").replace("\t", " "))
+
+
+def marked_context(doc: DocText, record: ErrorRecord) -> tuple[str, list[tuple[int, int, str]]]:
+    """The record's sentence with gold pieces in ⟦ ⟧ and predicted pieces in ⟨ ⟩.
+
+    Returns the string and (start, end, "gold" | "predicted") ranges of the marked
+    pieces in it. The context is the sentence, widened to every piece, cut around
+    the pieces when longer than ``CONTEXT_CHARS``.
+    """
+    pieces = [(s, e, "gold") for s, e in (record.gold.segments if record.gold else ())]
+    pieces += [(s, e, "predicted") for s, e in (record.predicted.segments if record.predicted else ())]
+    low, high = doc.sentence_chars(record.sentence)
+    low, high = min([low] + [s for s, _, _ in pieces]), max([high] + [e for _, e, _ in pieces])
+    first, last = min(s for s, _, _ in pieces), max(e for _, e, _ in pieces)
+    if high - low > CONTEXT_CHARS:
+        margin = max(0, (CONTEXT_CHARS - (last - first)) // 2)
+        low, high = max(low, first - margin), min(high, last + margin)
+    marks = {"gold": ("⟦", "⟧"), "predicted": ("⟨", "⟩")}
+    # At one offset: closing marks first, then opening ones, then closings of empty pieces.
+    events = sorted([(s, 1, i) for i, (s, _, _) in enumerate(pieces)]
+                    + [(e, 0 if e > s else 2, i) for i, (s, e, _) in enumerate(pieces)])
+    out, length, position = [], 0, low
+    opened: dict[int, int] = {}
+    ranges: list[tuple[int, int, str]] = []
+    for offset, order, i in events:
+        chunk = doc.text[position:offset]
+        out.append(chunk)
+        length, position = length + len(chunk), offset
+        kind = pieces[i][2]
+        if order == 1:
+            out.append(marks[kind][0])
+            length += 1
+            opened[i] = length
+        else:
+            ranges.append((opened[i], length, kind))
+            out.append(marks[kind][1])
+            length += 1
+    out.append(doc.text[position:high])
+    plain = "".join(out)
+    prefix = "…" if low > doc.sentence_chars(record.sentence)[0] else ""
+    suffix = "…" if high < doc.sentence_chars(record.sentence)[1] else ""
+    return prefix + plain + suffix, [(a + len(prefix), b + len(prefix), kind) for a, b, kind in ranges]
+
+
+def render_table(records: list[ErrorRecord], documents: dict[str, DocText], title: str):
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=Text(title), show_lines=True, caption="gold ⟦span⟧, predicted ⟨span⟩", caption_justify="left")
+    for column in ("doc", "sent.", "layer", "class", "label"):
+        table.add_column(column, overflow="fold")
+    table.add_column("gold", overflow="fold", max_width=24)
+    table.add_column("predicted", overflow="fold", max_width=24)
+    table.add_column("context", overflow="fold", ratio=1)
+    styles = {"gold": "underline green", "predicted": "bold red"}
+    for r in records:
+        plain, ranges = marked_context(documents[r.doc], r)
+        context = Text(printable(plain))
+        for start, end, kind in ranges:
+            context.stylize(styles[kind], start, end)
+        table.add_row(
+            Text(printable(r.doc)), str(r.sentence), r.layer, Text(r.cls, style=f"on {COLOURS[r.cls]} black"),
+            Text(printable(r.label)), Text(printable(r.gold.text) if r.gold else "—"),
+            Text(printable(r.predicted.text) if r.predicted else "—"), context,
+        )
+    return table
+
+
+def summary(records: list[ErrorRecord]) -> str:
+    by_class = Counter(r.cls for r in records)
+    return f"{len(records)} record(s)" + (": " + ", ".join(f"{c} {by_class[c]}" for c in ALL_CLASSES if by_class[c]) if records else "")
+
+
+# --------------------------------------------------------------------------- HTML
+
+_PAGE = """<!DOCTYPE html>
+<html lang="fr">
+<head>
+<meta charset="utf-8">
+<title>{title}</title>
+<style>
+body {{ font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; margin: 2em; color: #222; }}
+table {{ border-collapse: collapse; width: 100%; margin-bottom: 1.5em; }}
+th, td {{ border: 1px solid #ddd; padding: 0.3em 0.6em; vertical-align: top; text-align: left; }}
+td.gold, td.predicted {{ width: 46%; }}
+.legend span {{ padding: 0.2em 0.5em; margin-right: 0.4em; border-radius: 0.3em; }}
+</style>
+</head>
+<body>
+{body}
+</body>
+</html>
+"""
+
+
+def _e(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _quoted(span: Span | None) -> str:
+    return "∅" if span is None else _e(json.dumps(span.text, ensure_ascii=False))
+
+
+def _span_label(record: ErrorRecord, span: Span) -> str:
+    """The label drawn by displaCy, escaped here: displaCy inserts labels verbatim."""
+    return _e(f"{span.label} · {record.cls}")
+
+
+def _displacy(doc: DocText, first: int, last: int, spans: list[tuple[ErrorRecord, Span]]) -> str:
+    """Tokens [first, last) of a document with the spans drawn by displaCy's span style."""
+    from spacy import displacy
+
+    tokens = [doc.text[s:e] for s, e in doc.tokens[first:last]]
+    drawn, colours = [], {}
+    for record, span in spans:
+        label = _span_label(record, span)
+        colours[label] = COLOURS[record.cls]
+        for start, end in span.segments:
+            a, b = doc.token_range(start, end)
+            drawn.append({"start_token": a - first, "end_token": b - first, "label": label})
+    markup = displacy.render({"tokens": tokens, "spans": drawn}, style="span", manual=True, page=False, jupyter=False,
+                             options={"colors": colours})
+    return markup
+
+
+def _window(doc: DocText, records: list[ErrorRecord]) -> tuple[int, int]:
+    """The tokens shown for a group of records: their sentence, widened to every piece."""
+    first, last = doc.sentence_tokens(records[0].sentence)
+    for r in records:
+        for span in (r.gold, r.predicted):
+            for start, end in span.segments if span else ():
+                a, b = doc.token_range(start, end)
+                first, last = min(first, a), max(last, b)
+    return first, last
+
+
+def render_html(records: list[ErrorRecord], documents: dict[str, DocText], title: str) -> str:
+    """The page: per document and layer, one row per sentence with errors, gold | predicted."""
+    body = [f"<h1>{_e(title)}</h1>", f"<p>{_e(summary(records))}. Gold spans on the left, predicted on the right; "
+            "each label reads “label · class”.</p>", '<p class="legend">']
+    body += [f'<span style="background: {COLOURS[c]}">{c}</span>' for c in ALL_CLASSES]
+    body.append("</p>")
+    order = {doc_id: i for i, doc_id in enumerate(documents)}
+    for doc_id in sorted({r.doc for r in records}, key=order.__getitem__):
+        doc = documents[doc_id]
+        body.append(f'<section class="document"><h2>Document {_e(doc_id)}</h2>')
+        for layer in LAYERS:
+            mine = [r for r in records if r.doc == doc_id and r.layer == layer]
+            if not mine:
+                continue
+            body.append(f'<h3>{_e(layer)}</h3><table class="layer"><thead><tr><th>sentence</th><th>gold</th>'
+                        "<th>predicted</th><th>records</th></tr></thead><tbody>")
+            for sentence in sorted({r.sentence for r in mine}):
+                group = [r for r in mine if r.sentence == sentence]
+                first, last = _window(doc, group)
+                gold = _displacy(doc, first, last, [(r, r.gold) for r in group if r.gold])
+                predicted = _displacy(doc, first, last, [(r, r.predicted) for r in group if r.predicted])
+                listing = "<br>".join(
+                    f"{_e(r.cls)}: {_e(r.label)} — gold {_quoted(r.gold)}, predicted {_quoted(r.predicted)}" for r in group
+                )
+                body.append(f'<tr><td>{sentence}</td><td class="gold">{gold}</td><td class="predicted">{predicted}</td>'
+                            f'<td class="records">{listing}</td></tr>')
+            body.append("</tbody></table>")
+        body.append("</section>")
+    return _PAGE.format(title=_e(title), body="\n".join(body))
+
+
+# --------------------------------------------------------------------------- command
+
+
+def run_paths(argument: str) -> tuple[Path, Path]:
+    """(results.json, errors.jsonl) of a run directory, of a results file, or of a published
+    system (whose results keep counts only: explain then says how to get the records)."""
+    path = Path(argument) if Path(argument).exists() else resolve(argument)
+    directory = path if path.is_dir() else path.parent
+    results = path if not path.is_dir() else path / "results.json"
+    return results, directory / "errors.jsonl"
+
+
+def load_run(argument: str) -> tuple[dict, list[ErrorRecord], dict[str, DocText]]:
+    results_path, errors_path = run_paths(argument)
+    if not results_path.exists() and not errors_path.exists():
+        raise DataErrors([DataError(argument, None, None, "not a run directory nor a results.json (a run writes both "
+                                                          "into outputs/runs/NAME/TIMESTAMP/)")])
+    results = read_json(results_path)
+    if not errors_path.exists():
+
+
+        command = (results.get("system") or {}).get("command") if isinstance(results.get("system"), dict) else None
+        command = command if isinstance(command, str) else "python -m benchmark run model=NAME"
+        why = ("published results keep the counts, not the error records"
+               if results_path.resolve().parent == paths.RESULTS_DIR.resolve() else "this run was scored before error records were written")
+        raise DataErrors([DataError(str(errors_path), None, None, f"absent: {why}; run the system with the current version "
+                                                                  f"(`{command}`) and explain the run directory it prints")])
+    card = dataset.card_metadata()
+    fingerprint = (results.get("dataset") or {}).get("fingerprint") if isinstance(results.get("dataset"), dict) else None
+    if fingerprint != card["fingerprint"]:
+        raise DataErrors([DataError(str(results_path), None, "dataset.fingerprint",
+                                    f"{str(fingerprint)[:12]} is not the packaged dataset ({card['fingerprint'][:12]}): "
+                                    "its offsets would point into other texts; re-run the system on this dataset")])
+    documents = documents_from_rows(dataset.load_test_split())
+    records = read_errors(errors_path, documents)
+    check_against_results(records, results, results_path)
+    return results, records, documents
+
+
+def main(args) -> int:
+    check_filters(args.layer, args.classes)
+    results, records, documents = load_run(args.run)
+    chosen = select(records, args.layer, args.classes, args.doc, include_correct=args.all)
+    system = results.get("system") if isinstance(results.get("system"), dict) else {}
+    name = system.get("name") if isinstance(system.get("name"), str) else "?"
+    title = f"{name}: {summary(chosen)}"
+    if args.html:
+        atomic_write_text(args.html, render_html(chosen, documents, f"newsbench errors of {name}"))
+        print(f"wrote {args.html}: {summary(chosen)}")
+        return 0
+    from rich.console import Console
+
+    console = Console(width=max(160, Console().width))
+    console.print(render_table(chosen, documents, printable(title)))
+    print(summary(chosen), file=sys.stdout)
+    return 0

@@ -1,0 +1,539 @@
+"""The published leaderboard: results in, table out, nothing else.
+
+``leaderboard/results/*.json`` are the only input, so anyone can rebuild the
+table from the repository, and the table is a pure function of them: no
+timestamps of its own, a stable order, fixed rounding. A result scored on
+another dataset fingerprint than the packaged one is listed apart as stale,
+never ranked beside current ones.
+
+A results file is data written by whoever submits it: every string from one
+is escaped for the format it lands in (Markdown: no line breaks, pipes, HTML
+or link syntax; CSV: no formula; JSON: plain JSON strings), and a URL is
+shown only if it is http(s).
+"""
+
+from __future__ import annotations
+
+import csv
+import fcntl
+import io
+import json
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from benchmark import paths
+from benchmark.data.dataset import card_metadata
+from benchmark.data.submission import URL, name_problem
+from benchmark.errors import DataError, DataErrors
+from benchmark.fileio import (
+    StrictJSONError,
+    atomic_write_bytes,
+    atomic_write_text,
+    canonical_json,
+    read_text_bounded,
+    strict_json_loads,
+)
+from benchmark.report import site
+from benchmark.report.compare import (
+    Settings,
+    Units,
+    _is_number,
+    load_settings,
+    read_units,
+)
+from benchmark.scoring.significance import holm, randomization_p, smallest_p
+
+HEADLINE = "ner.strict.micro.f1"
+# (metric, column title). The first one ranks the systems.
+COLUMNS: tuple[tuple[str, str], ...] = (
+    (HEADLINE, "Entities strict F1"),
+    ("ner.partial.micro.f1", "Entities partial F1"),
+    ("quotes.content.f1", "Quote content F1"),
+    ("quotes.attribution.accuracy", "Attribution accuracy"),
+    ("events.trigger.f1", "Event trigger F1"),
+    ("events.argument.f1", "Event argument F1"),
+)
+DIGITS = 4  # rounding of every published number
+REQUIRED = ("system.name", "system.version", "system.command", "dataset.fingerprint", "dataset.version", "metrics", "intervals")
+# What a published entry keeps of a run's results: metrics, per-unit and per-document counts, error-class
+# counts and provenance; not predictions nor the texts of the errors (errors.jsonl stays in the run).
+PUBLISHED_KEYS = ("system", "dataset", "metrics", "intervals", "tables", "alignment", "units", "documents", "errors", "provenance")
+MAX_RESULT_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    version: str
+    command: str
+    fingerprint: str
+    dataset_version: str
+    metrics: dict
+    intervals: dict
+    submission: dict | None
+    # The whole published result, for the per-system pages of the site.
+    data: dict = field(default_factory=dict, compare=False, repr=False)
+    units: dict | None = None  # per-unit counts of the headline metrics, for the rank bands
+
+
+
+@dataclass(frozen=True)
+class Adjacent:
+    """One adjacent pair of a ranking: is the higher-ranked system distinguishable?"""
+
+    a: str
+    b: str
+    difference: float | None
+    p_value: float | None  # None: not tested (no units, or units that do not pair)
+    p_holm: float | None
+    significant: bool
+    note: str | None
+
+
+@dataclass(frozen=True)
+class Ranking:
+    bands: list[int]  # per system, in rank order, from 1
+    pairs: list[Adjacent]  # the adjacent pairs, in rank order
+    n_units: int | None  # units of the metric's test set (None when no system has them)
+    floor: float | None  # smallest Holm-adjusted p any adjacent pair could get on these units
+
+
+def rank_bands(ranked: list[tuple[str, str, dict]], metric: str, settings: Settings) -> Ranking:
+    """Bands of a ranking: a new band starts below an adjacent pair whose difference in
+    ``metric`` is significant (paired randomization, Holm over the tested adjacent pairs).
+
+    ``ranked`` is (name, file, {"metrics": ..., "units": ...}) in rank order. A pair that
+    cannot be tested (a system without units for the metric) stays in one band: no
+    evidence of a difference is not a difference. Bands follow adjacent pairs only, so
+    two systems several bands apart are not claimed to differ beyond what the
+    adjacent tests say. Malformed units are refused like any malformed result.
+    """
+    units: list[Units | None] = []
+    errors: list[DataError] = []
+    for _, file, data in ranked:
+        if not isinstance(data.get("units"), dict):
+            units.append(None)
+            continue
+        parsed, problems = read_units(data, file)
+        errors += problems
+        units.append(parsed.get(metric))
+    if errors:
+        raise DataErrors(errors)
+    tests: list[tuple[float | None, float | None, str | None]] = []
+    for (_, _, data_a), (_, _, data_b), a, b in zip(ranked, ranked[1:], units, units[1:]):
+        difference = None
+        values = (data_a.get("metrics") or {}).get(metric), (data_b.get("metrics") or {}).get(metric)
+        if all(_is_number(v) for v in values):
+            difference = values[0] - values[1]
+        if a is None or b is None:
+            tests.append((difference, None, "not tested: no per-unit counts for this metric"))
+        elif (a.kind, a.unit, a.ids) != (b.kind, b.unit, b.ids):
+            tests.append((difference, None, "not tested: the units do not pair"))
+        else:
+            p, _, _ = randomization_p(a.kind, a.counts, b.counts, n_permutations=settings.permutations, seed=settings.seed)
+            tests.append((difference, p, None))
+    tested = [p for _, p, _ in tests if p is not None]
+    adjusted = iter(holm(tested))
+    pairs, bands = [], [1] if ranked else []
+    for ((name_a, _, _), (name_b, _, _)), (difference, p, note) in zip(zip(ranked, ranked[1:]), tests):
+        p_holm = next(adjusted) if p is not None else None
+        significant = p_holm is not None and p_holm <= settings.alpha
+        pairs.append(Adjacent(name_a, name_b, difference, p, p_holm, significant, note))
+        bands.append(bands[-1] + 1 if significant else bands[-1])
+    known = next((u for u in units if u is not None), None)
+    n_units = len(known.ids) if known else None
+    floor = smallest_p(n_units, settings.permutations, family=max(1, len(tested))) if known else None
+    return Ranking(bands, pairs, n_units, floor)
+
+
+def _lookup(data: dict, dotted: str):
+    for key in dotted.split("."):
+        if not isinstance(data, dict) or key not in data:
+            raise KeyError(dotted)
+        data = data[key]
+    return data
+
+
+def read_result(path: Path) -> dict:
+    """A results file as data: bounded, strict JSON, an object."""
+    try:
+        data = strict_json_loads(read_text_bounded(path, MAX_RESULT_BYTES))
+    except DataError as exc:
+        raise DataErrors([exc]) from None
+    except (json.JSONDecodeError, StrictJSONError) as exc:
+        raise DataErrors([DataError(str(path), None, None, f"unreadable result: {exc}")]) from None
+    if not isinstance(data, dict):
+        raise DataErrors([DataError(str(path), None, None, "a result must be a JSON object")])
+    return data
+
+
+def read_entry(path: Path) -> Entry:
+    return entry_from_data(read_result(path), path)
+
+
+def entry_from_data(data: dict, path: Path) -> Entry:
+    if not isinstance(data, dict):
+        raise DataErrors([DataError(str(path), None, None, "a result must be a JSON object")])
+    missing = [key for key in REQUIRED if not _has(data, key)]
+    if missing:
+        raise DataErrors([DataError(str(path), path.stem, key, "missing") for key in missing])
+    if (problem := name_problem(data["system"]["name"])) is not None:
+        raise DataErrors([DataError(str(path), None, "system.name", problem)])
+    if data["system"]["name"] != path.stem:
+        raise DataErrors([DataError(str(path), path.stem, "system.name", f"{data['system']['name']!r} differs from the file name")])
+    wrong = [key for key in ("system.version", "system.command", "dataset.fingerprint", "dataset.version") if not isinstance(_lookup(data, key), (str, int, float))]
+    wrong += [key for key in ("metrics", "intervals") if not isinstance(data[key], dict)]
+    wrong += [f"metrics.{m}" for m, _ in COLUMNS if isinstance(data["metrics"], dict) and not _is_number_or_none(data["metrics"].get(m))]
+    wrong += [f"intervals.{m}" for m, _ in COLUMNS if isinstance(data["intervals"], dict) and not _is_interval(data["intervals"].get(m))]
+    if wrong:
+        raise DataErrors([DataError(str(path), path.stem, key, "wrong type") for key in wrong])
+    provenance = data.get("provenance")
+    extractor = provenance.get("extractor", {}) if isinstance(provenance, dict) else {}
+    return Entry(
+        name=data["system"]["name"],
+        version=str(data["system"]["version"]),
+        command=data["system"]["command"],
+        fingerprint=data["dataset"]["fingerprint"],
+        dataset_version=str(data["dataset"]["version"]),
+        metrics=data["metrics"],
+        intervals=data["intervals"],
+        submission=_submission(extractor.get("submission")) if isinstance(extractor, dict) else None,
+        data=data,
+        units=data["units"] if isinstance(data.get("units"), dict) else None,
+    )
+
+
+def _is_number_or_none(value) -> bool:
+    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
+
+
+def _is_interval(value) -> bool:
+    return not value or (isinstance(value, dict) and all(_is_number_or_none(value.get(k)) and value.get(k) is not None for k in ("low", "high")))
+
+
+def _submission(value) -> dict | None:
+    """The submission metadata as strings only (the file is data, whatever it holds)."""
+    if not isinstance(value, dict):
+        return None
+    return {str(k): v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) for k, v in value.items()}
+
+
+# -- escaping ---------------------------------------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+_MARKDOWN = {"\\": "\\\\", "|": "\\|", "*": "\\*", "`": "\\`", "[": "\\[", "]": "\\]", "~": "\\~",
+             "<": "&lt;", ">": "&gt;", "&": "&amp;"}
+_MARKDOWN_SPECIAL = re.compile(r"[\\|*`\[\]~<>&]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+
+
+def md_text(value: object) -> str:
+    """Plain text in a Markdown table cell or list item: one line, no HTML, no link,
+    no emphasis, no pipe that would add a column. An intra-word ``_`` (spacy_sm)
+    is no emphasis in GFM, so the usual names render unchanged."""
+    text = _CONTROL.sub(" ", str(value))
+    return _MARKDOWN_SPECIAL.sub(lambda m: _MARKDOWN.get(m.group(), "\\_"), text)
+
+
+def md_code(value: object) -> str:
+    """A Markdown code span that holds ``value`` verbatim, whatever backticks it contains."""
+    text = _CONTROL.sub(" ", str(value))
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def md_url(value: object) -> str:
+    """An http(s) URL as an autolink; anything else is not shown."""
+    return f"<{value}>" if isinstance(value, str) and URL.fullmatch(value) else ""
+
+
+def csv_cell(value: object) -> object:
+    """A CSV cell no spreadsheet evaluates: a leading = + - @ (or tab, CR) gets a quote."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _has(data: dict, dotted: str) -> bool:
+    try:
+        _lookup(data, dotted)
+    except KeyError:
+        return False
+    return True
+
+
+def read_entries() -> list[Entry]:
+    entries, errors = [], []
+    for path in sorted(paths.RESULTS_DIR.glob("*.json")):
+        try:
+            entries.append(read_entry(path))
+        except DataErrors as exc:
+            errors += exc.errors
+    if errors:
+        raise DataErrors(errors)
+    return entries
+
+
+def _number(value) -> float | None:
+    return None if value is None else round(float(value), DIGITS)
+
+
+def _rank_key(entry: Entry):
+    headline = entry.metrics.get(HEADLINE)
+    return (headline is None, -(headline or 0.0), entry.name)
+
+
+def _percent(value) -> str:
+    return "—" if value is None else f"{100 * value:.1f}"
+
+
+def _cell(entry: Entry, metric: str) -> str:
+    value = entry.metrics.get(metric)
+    interval = entry.intervals.get(metric)
+    if value is None:
+        return "—"
+    if not interval:
+        return _percent(value)
+    return f"{_percent(value)} [{_percent(interval['low'])}, {_percent(interval['high'])}]"
+
+
+def _row_json(rank: int | None, entry: Entry) -> dict:
+    return {
+        "rank": rank,
+        "system": entry.name,
+        "version": entry.version,
+        "dataset_version": entry.dataset_version,
+        "fingerprint": entry.fingerprint,
+        "metrics": {m: _number(entry.metrics.get(m)) for m, _ in COLUMNS},
+        "intervals": {
+            m: ({"low": _number(entry.intervals[m]["low"]), "high": _number(entry.intervals[m]["high"])} if entry.intervals.get(m) else None)
+            for m, _ in COLUMNS
+        },
+        "command": entry.command,
+        "submission": entry.submission,
+    }
+
+
+def _csv(rows: list[dict]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    header = ["rank", "system", "version", "status"]
+    for metric, _ in COLUMNS:
+        header += [metric, f"{metric}.low", f"{metric}.high"]
+    writer.writerow(header + ["fingerprint", "command"])
+    for row in rows:
+        line = [row["rank"] if row["rank"] is not None else "", row["system"], row["version"], row["status"]]
+        for metric, _ in COLUMNS:
+            interval = row["intervals"][metric] or {}
+            line += [_blank(row["metrics"][metric]), _blank(interval.get("low")), _blank(interval.get("high"))]
+        writer.writerow([csv_cell(cell) for cell in line + [row["fingerprint"], row["command"]]])
+    return buffer.getvalue()
+
+
+def _blank(value) -> str:
+    return "" if value is None else f"{value:.{DIGITS}f}"
+
+
+def _ranks(ranked: list[Entry]) -> list[int]:
+    """Competition ranking ("1, 1, 3"): equal headline scores share a rank, so a
+    tie is never presented as an order (the table lists tied systems by name)."""
+    ranks: list[int] = []
+    for position, entry in enumerate(ranked, start=1):
+        tied = ranks and entry.metrics.get(HEADLINE) == ranked[position - 2].metrics.get(HEADLINE)
+        ranks.append(ranks[-1] if tied else position)
+    return ranks
+
+
+def _ranking(current: list[Entry]):
+    """Rank bands on the ranking metric (``rank_bands``)."""
+    ranked = [(e.name, str(paths.RESULTS_DIR / f"{e.name}.json"), {"metrics": e.metrics, "units": e.units}) for e in current]
+    return rank_bands(ranked, HEADLINE, load_settings())
+
+
+def _bands_markdown(current: list[Entry], ranking) -> list[str]:
+    settings = load_settings()
+    title = dict(COLUMNS)[HEADLINE]
+    lines = [
+        "",
+        "## Rank bands: which differences are significant",
+        "",
+        f"Systems in one band are not distinguishable on {title}: a band ends only where the difference "
+        "between two adjacent systems is significant by a two-sided paired approximate randomization test over the "
+        f"test set's sentences (all 2^m swaps of the m sentences where the two differ when 2^m ≤ {settings.permutations}, "
+        f"else {settings.permutations} random swaps, seed {settings.seed}), at α = {settings.alpha} after Holm's "
+        "correction over the adjacent pairs. `python -m benchmark compare A B` tests every headline metric.",
+        "",
+    ]
+    if ranking.floor is not None and ranking.floor > settings.alpha:
+        lines += [f"With {ranking.n_units} sentences, no adjacent difference can be significant here: the smallest "
+                  f"attainable p-value after Holm is {ranking.floor:.3g}.", ""]
+    lines += [f"| Band | System | {title} | Next system | Difference (points) | p | p (Holm) |",
+              "| ---: | --- | ---: | --- | ---: | ---: | ---: |"]
+    for entry, band, pair in zip(current, ranking.bands, ranking.pairs + [None]):
+        tail = "| | | |"
+        if pair is not None and pair.p_value is None:
+            tail = f"| {_signed(pair.difference)} | {pair.note} | |"
+        elif pair is not None:
+            tail = f"| {_signed(pair.difference)} | {pair.p_value:.4f} | {pair.p_holm:.4f}{' *' if pair.significant else ''} |"
+        following = pair.b if pair is not None else ""
+        lines.append(f"| {band} | {md_text(entry.name)} | {_percent(entry.metrics.get(HEADLINE))} | {md_text(following)} {tail}")
+    return lines
+
+
+def _signed(value) -> str:
+    return "—" if value is None else f"{100 * value:+.1f}"
+
+
+def _markdown(current: list[Entry], ranks: list[int], stale: list[Entry], card: dict, ranking=None) -> str:
+    lines = [
+        "# newsbench leaderboard",
+        "",
+        "Generated by `python -m benchmark leaderboard` from `leaderboard/results/`; do not edit by hand.",
+        "",
+        f"Scored on dataset **{card['name']} {card['version']}** "
+        f"(fingerprint `{card['fingerprint']}`). Scores are percentages with their 95% bootstrap "
+        "confidence interval in brackets; systems are ranked by entity strict micro F1.",
+        "",
+        "| Rank | System | Version | " + " | ".join(title for _, title in COLUMNS) + " |",
+        "| ---: | --- | --- | " + " | ".join("---:" for _ in COLUMNS) + " |",
+    ]
+    for rank, entry in zip(ranks, current):
+        cells = " | ".join(_cell(entry, metric) for metric, _ in COLUMNS)
+        lines.append(f"| {rank} | {md_text(entry.name)} | {md_text(entry.version)} | {cells} |")
+    if ranking is not None and current:
+        lines += _bands_markdown(current, ranking)
+    lines += ["", "## Reproducing a row", "", "From the repository root, after the README's setup:", ""]
+    lines += [f"- **{md_text(e.name)}**: {md_code(e.command + ' publish=replace')}" for e in current]
+    submissions = [e for e in current if e.submission]
+    if submissions:
+        lines += ["", "## Submitted systems", ""]
+        for e in submissions:
+            meta = e.submission
+            who = meta.get("authors") or meta.get("organisation") or ""
+            lines.append(f"- **{md_text(e.name)}** ({md_text(who)}, {md_text(meta.get('date', ''))}): "
+                         f"{md_text(meta.get('description', ''))} {md_url(meta.get('url'))}".rstrip())
+    if stale:
+        lines += ["", "## Stale results (scored on another dataset fingerprint, not ranked)", ""]
+        lines += [f"- **{md_text(e.name)}** {md_text(e.version)}: dataset {md_text(e.dataset_version)}, fingerprint {md_code(e.fingerprint)}" for e in stale]
+    size = card["size"]
+    lines += [
+        "",
+        "## Test set",
+        "",
+        f"{size['documents']} document(s), {size['sentences']} sentences, {size['tokens']} tokens; "
+        f"{size['entity_mentions']} entity mentions, {size['quotations']} quotations, "
+        f"{size['event_mentions']} event mentions with {size['event_arguments']} arguments. "
+        "One missed mention moves a score by several points: read the intervals before the ranks.",
+    ]
+    lines += ["", (paths.LEADERBOARD_DIR / "METRICS.md").read_text(encoding="utf-8").rstrip(), ""]
+    return "\n".join(lines)
+
+
+def render(entries: list[Entry] | None = None) -> dict[Path, bytes]:
+    """Every leaderboard file, rendered in memory."""
+    entries = read_entries() if entries is None else entries
+    card = card_metadata()
+    current = sorted((e for e in entries if e.fingerprint == card["fingerprint"]), key=_rank_key)
+    stale = sorted((e for e in entries if e.fingerprint != card["fingerprint"]), key=lambda e: e.name)
+    ranks = _ranks(current)
+    ranking = _ranking(current)
+    rows = [dict(_row_json(rank, e), status="current", band=band) for rank, e, band in zip(ranks, current, ranking.bands)]
+    rows += [dict(_row_json(None, e), status="stale") for e in stale]
+    board = {
+        "dataset": {"name": card["name"], "version": card["version"], "fingerprint": card["fingerprint"]},
+        "headline": HEADLINE,
+        "columns": [{"metric": m, "title": t} for m, t in COLUMNS],
+        "systems": rows,
+        "bands": {
+            "metric": HEADLINE,
+            "test": "paired approximate randomization, Holm over the adjacent pairs",
+            "systems": {e.name: band for e, band in zip(current, ranking.bands)},
+            "adjacent": [
+                {"a": p.a, "b": p.b, "difference": _number(p.difference), "p_value": _number(p.p_value),
+                 "p_holm": _number(p.p_holm), "significant": p.significant, "note": p.note}
+                for p in ranking.pairs
+            ],
+        },
+    }
+    files = {
+        paths.TABLE_FILE: _markdown(current, ranks, stale, card, ranking).encode(),
+        paths.CSV_FILE: _csv(rows).encode(),
+        paths.JSON_FILE: canonical_json(board).encode(),
+    }
+    files.update(site.render(site_dir(), board, {e.name: e.data for e in current + stale}, card))
+    return files
+
+
+def site_dir() -> Path:
+    """``leaderboard/site/`` (a function, so a test that moves paths.LEADERBOARD_DIR moves the site too)."""
+    return paths.LEADERBOARD_DIR / "site"
+
+
+def stale_files(rendered: dict[Path, bytes] | None = None) -> list[Path]:
+    """Files that differ from their rendering, and site files no rendering writes any more
+    (the page of a removed system)."""
+    rendered = render() if rendered is None else rendered
+    changed = [p for p, data in rendered.items() if not p.exists() or p.read_bytes() != data]
+    directory = site_dir()
+    # (a ".NAME.*.tmp" is a concurrent atomic write in progress, not an orphan)
+    orphans = sorted(
+        p for p in directory.rglob("*") if p.is_file() and p not in rendered and not (p.name.startswith(".") and p.name.endswith(".tmp"))
+    ) if directory.is_dir() else []
+    return changed + orphans
+
+
+def _apply(rendered: dict[Path, bytes], targets: list[Path]) -> None:
+    for path in targets:
+        if path in rendered:
+            atomic_write_bytes(path, rendered[path])
+        else:
+            path.unlink()
+
+
+@contextmanager
+def _locked():
+    """One writer of leaderboard/ at a time (concurrent runs of ``-m`` with publish=true)."""
+    paths.LEADERBOARD_DIR.mkdir(parents=True, exist_ok=True)
+    with open(paths.LOCK_FILE, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def write() -> list[Path]:
+    with _locked():
+        rendered = render()
+        changed = stale_files(rendered)
+        _apply(rendered, changed)
+    return changed
+
+
+def published_view(results: dict) -> dict:
+    """What a published entry keeps of a run's results."""
+    return {key: results[key] for key in PUBLISHED_KEYS if key in results}
+
+
+def publish(results: dict, replace: bool = False) -> tuple[Path, bool]:
+    """Add (or, with ``replace``, replace) one system's entry atomically, then
+    rebuild the table. Returns the entry's path and whether it replaced one."""
+    name = results["system"]["name"]
+    if (problem := name_problem(name)) is not None:
+        raise DataErrors([DataError("results", None, "system.name", problem)])
+    published = published_view(results)
+    path = paths.RESULTS_DIR / f"{name}.json"
+    with _locked():
+        existed = path.exists()
+        if existed and not replace:
+            raise DataErrors([DataError(str(path.relative_to(paths.ROOT)) if path.is_relative_to(paths.ROOT) else str(path), None, None,
+                                        f"{name!r} is already on the leaderboard: publish=replace replaces its entry")])
+        # Render the new table before touching anything: a malformed entry of
+        # another system stops the publish with every file as it was.
+        entries = [e for e in read_entries() if e.name != name] + [entry_from_data(published, path)]
+        rendered = render(entries)
+        atomic_write_text(path, canonical_json(published))
+        _apply(rendered, stale_files(rendered))
+    return path, existed

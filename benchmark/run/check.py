@@ -1,0 +1,238 @@
+"""``python -m benchmark check``: fail the build when a published score moves.
+
+A change to the code, the gold or the environment that moves any published
+metric must be a visible decision (re-publish, review the diff of
+``leaderboard/``), never a silent drift. The check re-runs every published
+system through the same ``run_system`` as ``run``, compares every metric with
+its published value (exactly unless ``configs/check.yaml`` allows a
+tolerance), and verifies that the packaged dataset and the leaderboard files
+are what the code would write now.
+
+A results file is data, possibly written by a hostile submitter, and CI runs
+this check on it. So the configuration of a re-run never comes from the file:
+it is composed from the repository's own ``configs/`` (a built-in
+``configs/model/NAME.yaml``, or ``model=predictions`` with a committed file
+under ``leaderboard/submissions/``), and the file's recorded overrides are
+only accepted if each is a plain ``key=value`` with a key from
+``ALLOWED_OVERRIDES`` and a value from ``_PLAIN_VALUE`` (no ``_target_``, no
+``${...}`` interpolation, no sweep, list, quote or function). Then every field
+that reaches the table (name, version, command, dataset, metrics, intervals,
+submission metadata) is compared with the re-run, not trusted.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
+
+from benchmark import paths
+from benchmark.data import dataset
+from benchmark.errors import DataError, DataErrors
+from benchmark.report import leaderboard
+from benchmark.run.runner import PREDICTIONS_MODEL, builtin_models, inside, run_system
+
+# Keys a recorded override may set: plain values of the model families and of
+# the scoring (benchmark/run/config.py). Nothing that names code (_target_,
+# _args_, _partial_), no hydra.* key, no new key (+key), no deletion (~key).
+ALLOWED_OVERRIDES = frozenset({
+    "model", "model.name", "model.version",
+    "model.default_label",                       # rules
+    "model.batch_size", "model.strip_titles",    # spacy
+    "model.path", "model.metadata",              # predictions
+    "scoring.bootstrap.resamples", "scoring.bootstrap.seed", "scoring.bootstrap.level",
+})
+_OVERRIDE = re.compile(r"(?P<key>[^=]*)=(?P<value>.*)", re.DOTALL)
+_PLAIN_VALUE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*")
+# Fields of a run that differ between two runs of the same system.
+VOLATILE_PROVENANCE = ("code", "environment", "started_at", "duration_seconds")
+MAX_DIFFERENCES_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class Difference:
+    system: str
+    metric: str
+    published: object
+    now: object
+
+
+def tolerance_for(metric: str, tolerances: dict) -> float:
+    """The most specific rule wins: an exact name, then the longest ``prefix*``."""
+    rules = tolerances.get("metrics") or {}
+    if metric in rules:
+        return float(rules[metric])
+    prefixes = [p for p in rules if p.endswith("*") and metric.startswith(p[:-1])]
+    return float(rules[max(prefixes, key=len)]) if prefixes else float(tolerances.get("default", 0.0))
+
+
+def compare_metrics(system: str, published: dict, now: dict, tolerances: dict) -> list[Difference]:
+    differences = []
+    for metric in sorted(set(published) | set(now)):
+        old, new = published.get(metric, "absent"), now.get(metric, "absent")
+        numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (old, new))
+        if (numbers and abs(old - new) <= tolerance_for(metric, tolerances)) or old == new:
+            continue
+        differences.append(Difference(system, metric, old, new))
+    return differences
+
+
+def safe_overrides(path: Path, overrides: object) -> list[str]:
+    """The recorded overrides of a results file if every one is a plain, allowed
+    value, else DataErrors naming the file and each refused override."""
+    where = str(path.relative_to(paths.ROOT)) if path.is_relative_to(paths.ROOT) else str(path)
+
+    def refuse(i: int | None, message: str) -> DataError:
+        return DataError(where, None, "system.overrides" + (f"[{i}]" if i is not None else ""), message)
+
+    if not isinstance(overrides, list) or not all(isinstance(o, str) for o in overrides):
+        raise DataErrors([refuse(None, "must be a list of strings")])
+    errors, keys = [], {}
+    for i, override in enumerate(overrides):
+        match = _OVERRIDE.fullmatch(override)
+        key, value = (match["key"], match["value"]) if match else (override, "")
+        if match is None or key not in ALLOWED_OVERRIDES:
+            errors.append(refuse(i, f"{override[:80]!r}: not an allowed key=value override (allowed keys: {', '.join(sorted(ALLOWED_OVERRIDES))}); "
+                                    "keys such as _target_, _args_, _partial_ or hydra.* are never taken from a results file"))
+        elif not _PLAIN_VALUE.fullmatch(value):
+            errors.append(refuse(i, f"{override[:80]!r}: not a plain value (interpolations ${{...}}, quotes, lists, sweeps and functions are refused)"))
+        elif key in keys:
+            errors.append(refuse(i, f"{key} is set twice"))
+        else:
+            keys[key] = value
+    if not errors:
+        errors += _source_problems(keys, refuse)
+    if errors:
+        raise DataErrors(errors)
+    return list(overrides)
+
+
+def _source_problems(keys: dict[str, str], refuse) -> list[DataError]:
+    """A re-run's system comes from the repository: a built-in config, or a committed submission."""
+    model = keys.get("model")
+    if model is None:
+        return [refuse(None, "no model=NAME override")]
+    if model != PREDICTIONS_MODEL:
+        if model not in builtin_models():
+            return [refuse(None, f"model={model} is not a built-in system (configs/model/*.yaml)")]
+        return []
+    problems = []
+    if "model.path" not in keys:
+        problems.append(refuse(None, "model=predictions without model.path"))
+    for key in ("model.path", "model.metadata"):
+        value = keys.get(key)
+        if value is None or (key == "model.metadata" and value == "null"):
+            continue
+        target = paths.ROOT / value
+        if not inside(value, paths.SUBMISSIONS_DIR) or target.is_symlink() or not target.is_file():
+            problems.append(refuse(None, f"{key}={value}: not a committed file under leaderboard/submissions/"))
+    return problems
+
+
+def _rerun(overrides: list[str], extra_overrides: list[str]) -> dict:
+    """Composed from the repository's configs; the command recorded is the published one's."""
+    with initialize_config_dir(config_dir=str(paths.CONFIG_DIR), version_base="1.3"):
+        cfg = compose(config_name="run", overrides=overrides + extra_overrides)
+    return leaderboard.published_view(run_system(cfg, overrides).results)
+
+
+def _flatten(value: object, prefix: str) -> dict[str, object]:
+    if isinstance(value, dict) and value:
+        out: dict[str, object] = {}
+        for key, child in value.items():
+            out.update(_flatten(child, f"{prefix}.{key}"))
+        return out
+    return {prefix: value}
+
+
+def compare_results(system: str, published: dict, now: dict, tolerances: dict) -> list[Difference]:
+    """Every published field against the re-run: metrics and intervals within the
+    tolerances, everything else exactly (volatile provenance excepted)."""
+    differences = compare_metrics(system, published.get("metrics", {}) if isinstance(published.get("metrics"), dict) else {}, now["metrics"], tolerances)
+    old, new = dict(published), dict(now)
+    for side in (old, new):
+        side.pop("metrics", None)
+        if isinstance(side.get("provenance"), dict):
+            side["provenance"] = {k: v for k, v in side["provenance"].items() if k not in VOLATILE_PROVENANCE}
+    flat_old, flat_new = _flatten(old, ""), _flatten(new, "")
+    for field in sorted(set(flat_old) | set(flat_new)):
+        a, b = flat_old.get(field, "absent"), flat_new.get(field, "absent")
+        if a == b:
+            continue
+        numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (a, b))
+        metric = field[len(".intervals."):].rsplit(".", 1)[0]
+        if numbers and field.startswith(".intervals.") and abs(a - b) <= tolerance_for(metric, tolerances):
+            continue
+        differences.append(Difference(system, field[1:], _short(a), _short(b)))
+    return differences
+
+
+def _short(value: object) -> object:
+    text = repr(value) if not isinstance(value, (int, float, type(None))) else value
+    return text if not isinstance(text, str) or len(text) <= 80 else text[:77] + "..."
+
+
+def check_systems(tolerances: dict, extra_overrides: list[str]) -> list[Difference]:
+    fingerprint = dataset.current_fingerprint()
+    differences: list[Difference] = []
+    for path in sorted(paths.RESULTS_DIR.glob("*.json")):
+        system = path.stem
+        try:
+            published = leaderboard.read_result(path)
+            leaderboard.entry_from_data(published, path)
+            overrides = safe_overrides(path, published["system"].get("overrides"))
+        except DataErrors as exc:
+            differences += [Difference(system, "results file", "refused", str(e)) for e in exc.errors]
+            continue
+        if published["dataset"]["fingerprint"] != fingerprint:
+            # Scored on other data: re-running on the packaged split would compare nothing.
+            differences.append(Difference(system, "dataset.fingerprint", published["dataset"]["fingerprint"], fingerprint))
+            continue
+        try:
+            now = _rerun(overrides, extra_overrides)
+        except (DataError, DataErrors) as exc:
+            differences.append(Difference(system, "run", "published", f"fails: {exc}"))
+            continue
+        except Exception as exc:  # a system that no longer runs is a regression too
+            differences.append(Difference(system, "run", "published", f"fails: {type(exc).__name__}: {exc}"))
+            continue
+        found = compare_results(system, published, now, tolerances)
+        differences += found[:MAX_DIFFERENCES_SHOWN]
+        if len(found) > MAX_DIFFERENCES_SHOWN:
+            differences.append(Difference(system, "...", "", f"and {len(found) - MAX_DIFFERENCES_SHOWN} more difference(s)"))
+        print(f"re-ran {system}: {len(published['metrics'])} metrics and every published field compared", file=sys.stderr)
+    return differences
+
+
+def check_files() -> list[Difference]:
+    differences = [Difference("dataset", str(p.relative_to(paths.ROOT)), "committed", "stale: run `python -m benchmark build`") for p in dataset.stale_files()]
+    differences += [
+        Difference("leaderboard", str(p.relative_to(paths.ROOT)), "committed", "stale: run `python -m benchmark leaderboard`")
+        for p in leaderboard.stale_files()
+    ]
+    return differences
+
+
+def format_differences(differences: list[Difference]) -> str:
+    rows = [("system", "metric", "published", "now")] + [(d.system, d.metric, str(d.published), str(d.now)) for d in differences]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
+
+
+def main(overrides: list[str]) -> int:
+    tolerances = OmegaConf.to_container(OmegaConf.load(Path(paths.CONFIG_DIR) / "check.yaml"), resolve=True)["tolerance"]
+    if not list(paths.RESULTS_DIR.glob("*.json")):
+        print("check: no published results in leaderboard/results/", file=sys.stderr)
+        return 1
+    differences = check_files() + check_systems(tolerances, overrides)
+    if differences:
+        print(format_differences(differences))
+        print(f"check failed: {len(differences)} difference(s). Fix the cause, or re-publish deliberately "
+              "(python -m benchmark run model=NAME publish=replace) and review the diff of leaderboard/.")
+        return 1
+    print("check passed: every published metric reproduced, dataset and leaderboard fresh")
+    return 0

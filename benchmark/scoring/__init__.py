@@ -1,0 +1,1 @@
+"""Scoring: the scorer over whole documents, bootstrap intervals, paired significance, and the ``evaluate`` metric modules."""
