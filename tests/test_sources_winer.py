@@ -76,22 +76,22 @@ def span(text, start, end, label="Person", line=1, fragments=None):
 @pytest.mark.parametrize(
     "recorded, start, end, expected",
     [
-        ("Jimmy Wales", 0, 11, M(0, 11, "Person")),  # exact
-        ("Jimmy Wales", 0, 12, M(0, 11, "Person")),  # offsets took in the invisible mark: re-anchored
-        ("Wales", 0, 12, M(6, 11, "Person")),  # occurs once inside the offsets
-        ("m", 0, 12, None),  # occurs twice inside: ambiguous, dropped
+        ("Lucie Berne", 0, 11, M(0, 11, "Person")),  # exact
+        ("Lucie Berne", 0, 12, M(0, 11, "Person")),  # offsets took in the invisible mark: re-anchored
+        ("Berne", 0, 12, M(6, 11, "Person")),  # occurs once inside the offsets
+        ("e", 0, 12, None),  # occurs several times inside: ambiguous, dropped
         ("Paris", 0, 12, None),  # not inside: dropped
     ],
 )
 def test_a_mismatched_offset_is_reanchored_only_if_unambiguous(recorded, start, end, expected):
-    text = "Jimmy Wales\u200f a parlé."
+    text = "Lucie Berne\u200f a parlé."
     assert winer.anchor(span(recorded, start, end), text) == expected
 
 
 def test_convert_counts_what_each_rule_did():
-    text = "Jimmy Wales\u200f et Marie Curie à Lyon."
+    text = "Lucie Berne\u200f et Marie Curie à Lyon."
     spans = (
-        brat.BratSpan("T1", "Person", ((0, 12),), "Jimmy Wales", 1),
+        brat.BratSpan("T1", "Person", ((0, 12),), "Lucie Berne", 1),
         brat.BratSpan("T2", "Person", ((16, 21), (22, 27)), "Marie Curie", 2),
         brat.BratSpan("T3", "Location", ((30, 34),), "Lyon", 3),
         brat.BratSpan("T4", "Location", ((30, 34),), "Nice", 4),
