@@ -37,7 +37,7 @@ import re
 import stat
 import sys
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from benchmark.errors import DataError, DataErrors
 from benchmark.fileio import atomic_write_text, read_bounded, read_text_bounded
