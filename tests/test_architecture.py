@@ -1,7 +1,8 @@
 """The package's import structure: subpackages by concern, imports only downward.
 
 The layers, from the bottom: the shared base (``errors``, ``fileio``,
-``paths``), ``data`` (records, corpus, the packaged dataset), ``scoring``,
+``paths``), ``sources`` (outside corpora: fetched, verified, read),
+``data`` (records, corpus, the packaged dataset), ``scoring``,
 ``systems`` (extractors), then ``annotation`` and ``report`` side by side,
 ``run`` (the Hydra app and ``check``) and ``cli`` on top. A module may import
 its own layer or the ones below it, never above, and no import circle exists
@@ -20,9 +21,9 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "benchmark"
 LAYERS = {
     "errors": 0, "fileio": 0, "paths": 0, "__init__": 0,
-    "data": 1, "scoring": 2, "systems": 3, "sources": 1,
-    "annotation": 4, "report": 4,
-    "run": 5, "cli": 6, "__main__": 7,
+    "sources": 1, "data": 2, "scoring": 3, "systems": 4,
+    "annotation": 5, "report": 5,
+    "run": 6, "cli": 7, "__main__": 8,
 }
 LAZY_ALLOWED = {"cli"}
 

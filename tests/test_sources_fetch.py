@@ -9,10 +9,11 @@ import tarfile
 import textwrap
 
 import pytest
+from sources_fixtures import make_archive, member, serve, write_corpus
 
 from benchmark.errors import DataError, DataErrors
-from benchmark.sources import fetch, manifest as manifests, winer
-from sources_fixtures import make_archive, member, serve, write_corpus
+from benchmark.sources import fetch, winer
+from benchmark.sources import manifest as manifests
 
 ROOT = winer.ARCHIVE_ROOT
 

@@ -4,11 +4,11 @@ splits, and loading a fetched made-up corpus end to end."""
 import random
 
 import pytest
+from sources_fixtures import write_corpus
 
 from benchmark.errors import DataError, DataErrors
 from benchmark.sources import brat, winer
 from benchmark.sources.winer import Mention as M
-from sources_fixtures import write_corpus
 
 
 def scored(mentions):

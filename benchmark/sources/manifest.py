@@ -25,7 +25,7 @@ folders every file must be listed (an extra file is refused, it could be a
 stray annotation file read as a document); outside them, unlisted files (the
 source repository's scripts) are ignored and never copied.
 
-Run ``python -m benchmark.sources.manifest DIR OUT`` to regenerate a manifest
+Run ``python -m benchmark.sources.winer DIR OUT`` to regenerate a manifest
 from a verified folder (see ``main``).
 """
 
@@ -35,12 +35,11 @@ import hashlib
 import os
 import re
 import stat
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from benchmark.errors import DataError, DataErrors
-from benchmark.fileio import atomic_write_text, read_bounded, read_text_bounded
+from benchmark.fileio import read_bounded, read_text_bounded
 
 # Largest single corpus file we accept (WiNER's largest is far below 1 MB);
 # a bigger one is refused, not read, whatever the manifest says.
@@ -299,33 +298,3 @@ def verify(folder: Path, manifest: Manifest, full: bool = True) -> None:
     errors = check(folder, manifest, full)
     if errors:
         raise capped(errors)
-
-
-# -- the one-off generation script ----------------------------------------------------
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m benchmark.sources.manifest DIR OUT [--name winer-fr]``: write the
-    WiNER-fr manifest of a local copy DIR to OUT (nothing written on any error)."""
-    import argparse
-
-    from benchmark.sources import winer
-
-    parser = argparse.ArgumentParser(prog="python -m benchmark.sources.manifest", description=main.__doc__)
-    parser.add_argument("folder", type=Path)
-    parser.add_argument("out", type=Path)
-    args = parser.parse_args(argv)
-    try:
-        manifest = winer.build_manifest(args.folder)
-    except (DataError, DataErrors) as exc:
-        for error in exc.errors if isinstance(exc, DataErrors) else [exc]:
-            print(f"error: {error}", file=sys.stderr)
-        print("nothing was written", file=sys.stderr)
-        return 1
-    atomic_write_text(args.out, render(manifest))
-    print(f"wrote {args.out}: {len(manifest.entries)} file(s) of {manifest.name} at {manifest.commit}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -40,14 +40,18 @@ test = 2017 and 2018 (620 articles).
 
 from __future__ import annotations
 
+import argparse
 import re
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmark.errors import DataError, DataErrors
-from benchmark.fileio import read_text_bounded
-from benchmark.sources import brat, fetch as fetching, manifest as manifests
+from benchmark.fileio import atomic_write_text, read_text_bounded
+from benchmark.sources import brat
+from benchmark.sources import fetch as fetching
+from benchmark.sources import manifest as manifests
 from benchmark.sources.brat import BratDocument, BratSpan
 from benchmark.sources.manifest import Manifest, capped
 
@@ -317,3 +321,29 @@ def load(split: str | None = None, cache: Path | None = None) -> list[Document]:
     folder = require(cache)
     documents = [conversion.document for conversion in convert_folder(folder)]
     return [d for d in documents if split is None or d.split == split]
+
+
+# -- the one-off generation script ----------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m benchmark.sources.winer DIR OUT [--name winer-fr]``: write the
+    WiNER-fr manifest of a local copy DIR to OUT (nothing written on any error)."""
+    parser = argparse.ArgumentParser(prog="python -m benchmark.sources.winer", description=main.__doc__)
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("out", type=Path)
+    args = parser.parse_args(argv)
+    try:
+        manifest = build_manifest(args.folder)
+    except (DataError, DataErrors) as exc:
+        for error in exc.errors if isinstance(exc, DataErrors) else [exc]:
+            print(f"error: {error}", file=sys.stderr)
+        print("nothing was written", file=sys.stderr)
+        return 1
+    atomic_write_text(args.out, manifests.render(manifest))
+    print(f"wrote {args.out}: {len(manifest.entries)} file(s) of {manifest.name} at {manifest.commit}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
