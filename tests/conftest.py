@@ -24,10 +24,42 @@ def gold_record(gold_record_pristine) -> dict:
     return copy.deepcopy(gold_record_pristine)
 
 
+def read_gold_records() -> list[dict]:
+    """Every gold record of the test split, in id order: tests that score "the test set" build
+    their inputs from these, so they hold for any number of articles."""
+    return [json.loads(path.read_text(encoding="utf-8")) for path in sorted(paths.ANNOTATIONS_DIR.glob("*.json"))]
+
+
+@pytest.fixture(scope="session")
+def gold_records_pristine() -> list[dict]:
+    return read_gold_records()
+
+
+@pytest.fixture
+def gold_records(gold_records_pristine) -> list[dict]:
+    """A fresh deep copy of every gold record, which a test may break."""
+    return copy.deepcopy(gold_records_pristine)
+
+
 def run_cli(*args: str, cwd=paths.ROOT, timeout: int = 600, env=None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "benchmark", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env
     )
+
+
+@pytest.fixture
+def cli_here(capsys):
+    """``python -m benchmark ARGS`` in this process, as run_cli's result (returncode, stdout,
+    stderr): for commands where a subprocess adds nothing but seconds of imports."""
+    from benchmark.cli.main import main
+
+    def call(*args) -> subprocess.CompletedProcess:
+        capsys.readouterr()
+        code = main([str(a) for a in args])
+        captured = capsys.readouterr()
+        return subprocess.CompletedProcess(["benchmark", *map(str, args)], code, captured.out, captured.err)
+
+    return call
 
 
 def repository_files() -> list[str]:

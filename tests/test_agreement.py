@@ -15,6 +15,7 @@ from conftest import SEED_ID, copy_repository, run_cli
 
 from benchmark import paths
 from benchmark.annotation import agreement
+from benchmark.data.alignment import tokenize
 from benchmark.data.layers import TAG_LAYER_BY_FEATURE
 from benchmark.errors import DataErrors
 from benchmark.fileio import canonical_json
@@ -59,22 +60,25 @@ def _nominal_alpha(first: list, second: list) -> float:
 def test_one_annotator_scored_against_the_other(tmp_path, gold_record, config):
     root = _work(tmp_path, alice=gold_record, bob=_bob(gold_record))
     report = agreement.measure([], root, config)
-    assert report.annotators == ["alice", "bob"] and report.documents == [SEED_ID] and report.tokens == 332
+    tokens = len(tokenize(gold_record["text"]))
+    assert report.annotators == ["alice", "bob"] and report.documents == [SEED_ID] and report.tokens == tokens
     (pair,) = report.pairs
-    # 29 mentions against 28, 27 of them identical.
-    assert pair.metrics["ner.strict.micro.precision"] == pytest.approx(27 / 28)
-    assert pair.metrics["ner.strict.micro.recall"] == pytest.approx(27 / 29)
-    assert pair.metrics["ner.strict.micro.f1"] == pytest.approx(54 / 57)
+    # n mentions against n - 1 (one dropped), n - 2 of them identical (one relabelled).
+    n = len(gold_record["entities"])
+    assert pair.metrics["ner.strict.micro.precision"] == pytest.approx((n - 2) / (n - 1))
+    assert pair.metrics["ner.strict.micro.recall"] == pytest.approx((n - 2) / n)
+    assert pair.metrics["ner.strict.micro.f1"] == pytest.approx(2 * (n - 2) / (2 * n - 1))
     for prefix in ("quotes.content", "quotes.cue", "quotes.speaker", "events.trigger", "events.argument"):
         assert pair.metrics[f"{prefix}.f1"] == 1.0
     # Alpha on the entity tags, recomputed from its definition.
-    row = json.loads(paths.DATA_FILE.read_text(encoding="utf-8").splitlines()[0])
+    (row,) = [r for r in map(json.loads, paths.DATA_FILE.read_text(encoding="utf-8").splitlines()) if r["id"] == SEED_ID]
     names = TAG_LAYER_BY_FEATURE["ner_tags"].names
     alice = [names[i] for i in row["ner_tags"]]
     bob = list(alice)
     tokens = row["tokens"]
-    venezuela = next(i for i, (s, e) in enumerate(row["token_offsets"]) if s == 142)
-    maduro = next(i for i, (s, e) in enumerate(row["token_offsets"]) if s == 1919)
+    starts = {m["id"]: m["start"] for m in gold_record["entities"]}
+    venezuela = next(i for i, (s, e) in enumerate(row["token_offsets"]) if s == starts["m03"])
+    maduro = next(i for i, (s, e) in enumerate(row["token_offsets"]) if s == starts["m29"])
     assert tokens[venezuela] == "Venezuela" and tokens[maduro:maduro + 2] == ["Nicolas", "Maduro"]
     bob[venezuela], bob[maduro], bob[maduro + 1] = "B-ORG", "O", "O"
     assert report.alpha["ner_tags"] == pytest.approx(_nominal_alpha(alice, bob))

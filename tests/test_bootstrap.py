@@ -1,7 +1,5 @@
 """benchmark.scoring.bootstrap: determinism, edge cases, and agreement with a plain-loop reference."""
 
-import time
-
 import numpy as np
 import pytest
 
@@ -99,11 +97,14 @@ def test_accuracy_interval_matches_resampled_definition():
     assert accuracy_interval(units) == pytest.approx(tuple(np.percentile(scores, [2.5, 97.5])), abs=1e-12)
 
 
-def test_fast_for_ten_thousand_units():
+def test_ten_thousand_units_match_the_reference():
+    """At corpus scale the vectorised draws still equal the one-resample-at-a-time definition.
+    (How fast it is, is measured by scripts/bench_harness.py, not asserted: a wall-clock bound
+    fails on a loaded machine and passes a slow algorithm on a fast one.)"""
     units = random_units(10_000)
-    start = time.perf_counter()
-    f1_interval(units, n_resamples=1000)
-    assert time.perf_counter() - start < 5.0
+    assert f1_interval(units, n_resamples=1000, seed=3, level=0.95) == pytest.approx(
+        reference_f1_interval(units, 1000, 3, 0.95), abs=1e-12
+    )
 
 
 @pytest.mark.parametrize(

@@ -176,14 +176,18 @@ def test_unreadable_files_are_refused(cli, tmp_path):
     assert out.returncode == 1 and "at least two systems" in out.stderr
 
 
-def test_published_systems():
-    """The published results, by name, as a user types it (a subprocess: no traceback, exit code):
-    compared when they carry units, else refused with the way out."""
+def test_a_result_without_units_is_refused_with_the_way_out(tmp_path):
+    """A results file from before scoring 2.0 (no units block) cannot be paired: refused, with how to fix it."""
     published = json.loads((paths.RESULTS_DIR / "rules.json").read_text(encoding="utf-8"))
+    published.pop("units")
+    old = write(tmp_path / "old.json", published)
+    out = run_cli("compare", str(old), "spacy_sm", "--json")
+    assert out.returncode == 1 and "re-run it with the current version" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_published_systems():
+    """The published results, by name, as a user types it (a subprocess: no traceback, exit code)."""
     out = run_cli("compare", "rules", "spacy_sm", "--json")
-    if "units" not in published:
-        assert out.returncode == 1 and "re-run it with the current version" in out.stderr
-        return
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
     assert [m["metric"] for m in report["metrics"]] == list(HEADLINES)
@@ -220,8 +224,4 @@ def test_multirun_ends_with_the_summary(tmp_path):
     assert out.returncode == 0, out.stderr
     tail = out.stdout[out.stdout.rindex("headline metrics (%)"):]
     assert "0_rules" in tail and "1_rules" in tail and "0_rules − 1_rules" in tail
-    published = json.loads((tmp_path / "sweep" / "0_rules" / "results.json").read_text(encoding="utf-8"))
-    if "units" in published:
-        assert "+0.0 (p=1.0000)" in tail
-    else:
-        assert "no units" in tail
+    assert "+0.0 (p=1.0000)" in tail  # a fresh run carries units: the same system twice differs by nothing

@@ -31,7 +31,8 @@ def test_load_dataset_from_repo_root_offline():
     done = subprocess.run([sys.executable, "-c", code], cwd=paths.ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout.strip().splitlines()[-1])
-    assert out["n"] == 1 and out["first"] == "000_72b43676da79cce3"
+    ids = sorted(path.stem for path in paths.ANNOTATIONS_DIR.glob("*.json"))
+    assert out["n"] == len(ids) and out["first"] == ids[0]
     assert {"tokens", "token_offsets", "ner_tags", "entities", "quotes", "events"} <= set(out["features"])
     assert {layer.feature for layer in TAG_LAYERS} <= set(out["features"])
     assert out["ner"] == ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC"]
@@ -61,8 +62,9 @@ def test_fingerprint_moves_with_the_schema_and_the_gold(tmp_path, monkeypatch):
 
 def test_rows_match_the_gold_records():
     rows = dataset.load_test_split()
-    (row,) = rows
-    doc = dataset.row_to_document(row)
-    gold = json.loads((paths.ANNOTATIONS_DIR / f"{row['id']}.json").read_text(encoding="utf-8"))
-    assert doc.model_dump(mode="json") == gold
-    assert all(row["text"][a:b] == token for (a, b), token in zip(row["token_offsets"], row["tokens"]))
+    assert [row["id"] for row in rows] == sorted(path.stem for path in paths.ANNOTATIONS_DIR.glob("*.json"))
+    for row in rows:
+        doc = dataset.row_to_document(row)
+        gold = json.loads((paths.ANNOTATIONS_DIR / f"{row['id']}.json").read_text(encoding="utf-8"))
+        assert doc.model_dump(mode="json") == gold
+        assert all(row["text"][a:b] == token for (a, b), token in zip(row["token_offsets"], row["tokens"]))

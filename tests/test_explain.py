@@ -263,13 +263,19 @@ def real_run(tmp_path_factory):
     return directory
 
 
+def test_a_run_without_errors_file_is_refused_with_the_way_out(real_run, tmp_path):
+    """A run directory from before scoring v2 has no errors.jsonl: refused, with how to fix it."""
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "results.json").write_bytes((real_run / "results.json").read_bytes())
+    out = run_cli("explain", str(old))
+    assert out.returncode == 1 and "run the system with the current version" in out.stderr and "Traceback" not in out.stderr
+
+
 def test_explain_a_real_run(real_run, documents, tmp_path):
     """On a real run: every class count of the results is what explain lists, and the
-    layers' records add up to the metrics' units (after scoring v2; before it, the way out)."""
-    if not (real_run / "errors.jsonl").exists():
-        out = run_cli("explain", str(real_run))
-        assert out.returncode == 1 and "run the system with the current version" in out.stderr and "Traceback" not in out.stderr
-        return
+    layers' records add up to the metrics' units."""
+    assert (real_run / "errors.jsonl").is_file()
     results = json.loads((real_run / "results.json").read_text(encoding="utf-8"))
     rows = [json.loads(line) for line in (real_run / "errors.jsonl").read_text(encoding="utf-8").splitlines()]
     parsed = [parse_record(i, r, documents)[0] for i, r in enumerate(rows, 1)]

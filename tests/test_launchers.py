@@ -12,13 +12,11 @@ systems (the rules baseline and a predictions submission).
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 
 import pytest
-from conftest import SEED_ID
-from conftest import repository_files as _repository_files
+from conftest import copy_repository
 
 from benchmark import paths
 
@@ -41,20 +39,15 @@ def _multirun(repo, sweep_dir, *overrides, hf_home=None):
 
 
 @pytest.fixture(scope="module")
-def repo(tmp_path_factory, gold_record_pristine):
-    copy = tmp_path_factory.mktemp("repo") / "newsbench"
-    for name in _repository_files():
-        target = copy / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(paths.ROOT / name, target)
+def repo(tmp_path_factory, gold_records_pristine):
+    copy = copy_repository(tmp_path_factory.mktemp("repo") / "newsbench")
     for result in (copy / "leaderboard" / "results").glob("*.json"):
         result.unlink()  # the parallel jobs publish new entries
     (copy / "configs" / "model" / "example.yaml").write_text(EXAMPLE_CONFIG, encoding="utf-8")
-    record = dict(gold_record_pristine, entities=gold_record_pristine["entities"][1:])
+    records = [dict(r, entities=r["entities"][1:]) for r in gold_records_pristine]  # every document, one mention short
     submission = copy / "leaderboard" / "submissions" / "example.jsonl"
     submission.parent.mkdir(parents=True, exist_ok=True)
-    submission.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
-    assert record["id"] == SEED_ID
+    submission.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     return copy
 
 

@@ -18,15 +18,15 @@ def _run(tmp_path, *overrides, name="run"):
 
 
 @pytest.fixture(scope="module")
-def oracle_run(tmp_path_factory, gold_record_pristine):
+def oracle_run(tmp_path_factory, gold_records_pristine):
     """The gold itself submitted as an outside system: every metric must be 1."""
     tmp = tmp_path_factory.mktemp("oracle")
-    path = _write_predictions(tmp / "oracle.jsonl", [gold_record_pristine])
+    path = _write_predictions(tmp / "oracle.jsonl", gold_records_pristine)
     runs = [_run(tmp, "model=predictions", f"model.path={path}", "model.name=oracle", name=f"run{i}") for i in range(2)]
     return runs
 
 
-def test_oracle_scores_one_and_records_provenance(oracle_run):
+def test_oracle_scores_one_and_records_provenance(oracle_run, gold_records_pristine):
     (result, out), _ = oracle_run
     assert result.returncode == 0, result.stderr
     results = json.loads((out / "results.json").read_text())
@@ -39,7 +39,7 @@ def test_oracle_scores_one_and_records_provenance(oracle_run):
     assert provenance["extractor"]["file"]["sha256"]
     assert results["dataset"]["fingerprint"] and results["dataset"]["version"]
     assert results["system"]["command"].startswith("python -m benchmark run model=predictions")
-    assert [json.loads(line)["id"] for line in (out / "predictions.jsonl").read_text().splitlines()] == [SEED_ID]
+    assert [json.loads(line)["id"] for line in (out / "predictions.jsonl").read_text().splitlines()] == [r["id"] for r in gold_records_pristine]
     assert "ner.strict.micro.f1" in result.stdout
 
 
@@ -58,16 +58,17 @@ def test_cfg_job_prints_the_composed_config():
     assert "bootstrap:" in result.stdout
 
 
-def test_multirun_scores_every_model(tmp_path, gold_record_pristine):
-    empty = _write_predictions(tmp_path / "empty.jsonl", [{"id": SEED_ID, "text": gold_record_pristine["text"], "entities": []}])
-    oracle = _write_predictions(tmp_path / "oracle.jsonl", [gold_record_pristine])
+def test_multirun_scores_every_model(tmp_path, gold_records_pristine):
+    empty = _write_predictions(tmp_path / "empty.jsonl", [{"id": r["id"], "text": r["text"], "entities": []} for r in gold_records_pristine])
+    oracle = _write_predictions(tmp_path / "oracle.jsonl", gold_records_pristine)
     result = run_cli("run", "-m", "model=predictions", f"model.path={empty},{oracle}", "model.name=sub", f"hydra.sweep.dir={tmp_path / 'sweep'}")
     assert result.returncode == 0, result.stderr
     found = sorted(tmp_path.glob("sweep/*/results.json"))
     assert len(found) == 2
-    scores = sorted(json.loads(p.read_text())["metrics"]["ner.strict.micro.f1"] for p in found)
-    assert scores == [0.0, 1.0]
-    assert json.loads(found[0].read_text())["metrics"]["quotes.content.f1"] in (None, 1.0)
+    metrics = sorted((json.loads(p.read_text())["metrics"] for p in found), key=lambda m: m["ner.strict.micro.f1"])
+    assert [m["ner.strict.micro.f1"] for m in metrics] == [0.0, 1.0]
+    # the empty submission predicts no quotations layer (not scored: null); the oracle has them all
+    assert [m["quotes.content.f1"] for m in metrics] == [None, 1.0]
 
 
 def test_unknown_model(tmp_path):
@@ -115,7 +116,7 @@ def test_missing_document_in_a_submission(tmp_path, gold_record_pristine):
     assert result.returncode == 1 and not (out / "results.json").exists()
 
 
-def test_run_writes_errors_beside_results_with_units_and_documents(oracle_run):
+def test_run_writes_errors_beside_results_with_units_and_documents(oracle_run, gold_records_pristine):
     (result, out), _ = oracle_run
     results = json.loads((out / "results.json").read_text())
     rows = [json.loads(line) for line in (out / "errors.jsonl").read_text().splitlines()]
@@ -124,4 +125,5 @@ def test_run_writes_errors_beside_results_with_units_and_documents(oracle_run):
     assert {layer: sum(v["total"].values()) for layer, v in results["errors"].items()} == {
         layer: sum(r["layer"] == layer for r in rows) for layer in results["errors"]
     }
-    assert set(results["units"]) == set(results["documents"][SEED_ID]) and results["provenance"]["scoring_version"] == "2.0"
+    assert sorted(results["documents"]) == [r["id"] for r in gold_records_pristine]
+    assert all(set(results["units"]) == set(scores) for scores in results["documents"].values()) and results["provenance"]["scoring_version"] == "2.0"
