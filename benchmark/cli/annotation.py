@@ -14,6 +14,7 @@ from benchmark import paths
 from benchmark.annotation.annotators import check_name, work_path
 from benchmark.annotation.formats import EXPORT_FORMATS, IMPORT_FORMATS
 from benchmark.annotation.records import gold_json, known_seeds, source_documents
+from benchmark.cli.parsers import subcommand
 from benchmark.errors import DataErrors
 from benchmark.fileio import atomic_write_bytes
 
@@ -57,7 +58,7 @@ def agreement_command(args: argparse.Namespace) -> int:
 
 
 def add_parsers(sub) -> None:
-    export = sub.add_parser("export", help="write records for an annotation tool or a trainer")
+    export = subcommand(sub, "export", "write records for an annotation tool or a trainer")
     export.add_argument("--format", required=True, choices=EXPORT_FORMATS)
     export.add_argument("ids", nargs="*", help="document ids (default: every record of the source)")
     export.add_argument("--out", required=True, type=Path, help="output directory")
@@ -65,12 +66,12 @@ def add_parsers(sub) -> None:
                         help=f"directory of records to export (default: {_shown(paths.ANNOTATIONS_DIR)}/ID.json, else the draft "
                              f"{_shown(paths.DRAFTS_DIR)}/ID.json; e.g. {_shown(paths.WORK_DIR)}/NAME)")
     export.set_defaults(func=export_command)
-    imp = sub.add_parser("import", help="read an annotation tool's output into gold/work/ANNOTATOR/")
+    imp = subcommand(sub, "import", "read an annotation tool's output into gold/work/ANNOTATOR/")
     imp.add_argument("--format", required=True, choices=IMPORT_FORMATS)
     imp.add_argument("path", type=Path, help="Label Studio JSON export, or a brat directory or .ann file")
     imp.add_argument("--annotator", required=True, help="whose version this is (gold/work/ANNOTATOR/)")
     imp.set_defaults(func=import_command)
-    agree = sub.add_parser("agreement", help="inter-annotator agreement of gold/work/*/ and an adjudication sheet")
+    agree = subcommand(sub, "agreement", "inter-annotator agreement of gold/work/*/ and an adjudication sheet")
     agree.add_argument("ids", nargs="*", help="document ids (default: every document an annotator has)")
     agree.add_argument("--sheet", type=Path, default=None, help="where to write the adjudication sheet (Markdown)")
     agree.set_defaults(func=agreement_command)

@@ -9,10 +9,13 @@ Bad data ends every subcommand with located messages on stderr and exit 1.
 from __future__ import annotations
 
 import argparse
+import difflib
+import os
 import sys
 from pathlib import Path
 
-from benchmark import paths
+from benchmark import __version__, paths
+from benchmark.cli.parsers import subcommand
 from benchmark.errors import DataError, DataErrors
 
 SUBCOMMANDS = ("add", "promote", "validate", "build", "run", "leaderboard", "check", "compare", "explain", "export", "import", "agreement")
@@ -118,36 +121,38 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m benchmark", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    add = sub.add_parser("add", help="add raw articles as pending seeds with a draft annotation")
+    parser = argparse.ArgumentParser(prog="python -m benchmark", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"newsbench {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="SUBCOMMAND")
+    add = subcommand(sub, "add", "add raw articles as pending seeds with a draft annotation")
     add.add_argument("paths", nargs="+", type=Path, metavar="PATH.txt")
     add.add_argument("--draft-model", metavar="NAME", help="extractor of configs/model/NAME.yaml that drafts the annotation (default: empty draft)")
     add.add_argument("--fix-line-ends", action="store_true", help="store CRLF or CR line ends as LF (otherwise such files are refused)")
     add.set_defaults(func=_add)
-    promote = sub.add_parser("promote", help="move a pending seed into the test split with its reviewed gold")
+    promote = subcommand(sub, "promote", "move a pending seed into the test split with its reviewed gold")
     promote.add_argument("id", help="the pending seed's id")
     promote.add_argument("--gold", type=Path, help="the reviewed gold record (default: gold/annotations/ID.json)")
     promote.set_defaults(func=_promote)
-    validate = sub.add_parser("validate", help="check gold (default) or prediction files (.jsonl)")
+    validate = subcommand(sub, "validate", "check gold (default) or prediction files (.jsonl)")
     validate.add_argument("paths", nargs="*", type=Path)
     validate.set_defaults(func=_validate)
-    build = sub.add_parser("build", help="write the Hugging Face dataset under gold/")
+    build = subcommand(sub, "build", "write the Hugging Face dataset under gold/")
     build.add_argument("--check", action="store_true", help="only report whether the committed package is fresh")
     build.add_argument("--dry-run-push", type=Path, metavar="DIR",
                        help="write what a Hub push would upload to DIR/hub (and save_to_disk to DIR/disk), load both back offline")
     build.set_defaults(func=_build)
-    sub.add_parser("run", help="score one extractor (Hydra: model=NAME, -m, --cfg job ...)")
-    board = sub.add_parser("leaderboard", help="rebuild leaderboard/ from leaderboard/results/")
+    subcommand(sub, "run", "score one extractor (Hydra: model=NAME, -m, --cfg job ...)")
+    board = subcommand(sub, "leaderboard", "rebuild leaderboard/ from leaderboard/results/")
     board.set_defaults(func=_leaderboard)
-    check = sub.add_parser("check", help="regression check of every published system")
+    check = subcommand(sub, "check", "regression check of every published system")
     check.add_argument("overrides", nargs="*", help="Hydra overrides applied to every re-run")
     check.set_defaults(func=_check)
-    compare = sub.add_parser("compare", help="paired significance tests between systems, on every headline metric")
+    compare = subcommand(sub, "compare", "paired significance tests between systems, on every headline metric")
     compare.add_argument("systems", nargs="+", help="results files, run directories or published system names")
     compare.add_argument("--json", action="store_true", help="print JSON instead of tables")
     compare.set_defaults(func=_compare)
-    explain = sub.add_parser("explain", help="the errors of one run (errors.jsonl) in context; --html for a page")
+    explain = subcommand(sub, "explain", "the errors of one run (errors.jsonl) in context; --html for a page")
     explain.add_argument("run", help="a run directory, or its results.json")
     explain.add_argument("--layer", action="append", help="a layer or its prefix (entities or ner, quotes, quotes.cue, events ...); repeatable")
     explain.add_argument("--class", dest="classes", action="append", help="an error class (missed, spurious, boundary ...; correct); repeatable")
@@ -161,13 +166,24 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+def unknown_subcommand(argv: list[str]) -> str | None:
+    """``python -m benchmark compar``: the closest subcommand, instead of argparse's list alone."""
+    if not argv or argv[0].startswith("-") or argv[0] in SUBCOMMANDS:
+        return None
+    close = difflib.get_close_matches(argv[0], SUBCOMMANDS, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return f"no subcommand {argv[0]!r}; {hint}available: {', '.join(SUBCOMMANDS)}"
+
+
+def _dispatch(argv: list[str]) -> int:
     if argv and argv[0] == "run":
         from benchmark.run import runner
 
         sys.argv = [f"{sys.argv[0]} run", *argv[1:]]
         return runner.hydra_entry(argv[1:])
+    if (problem := unknown_subcommand(argv)) is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     args = _parser().parse_args(argv)
     try:
         return args.func(args)
@@ -177,6 +193,20 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {error}", file=sys.stderr)
         print(f"{len(errors)} error(s); nothing was written", file=sys.stderr)
         return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        code = _dispatch(argv)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # The reader went away (``| head``): stop quietly, as ``cat`` does. stdout is
+        # pointed at /dev/null so the interpreter's final flush raises nothing either.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from omegaconf import OmegaConf
 from benchmark import paths
 from benchmark.errors import DataError, DataErrors
 from benchmark.fileio import read_text_bounded, strict_json_loads
+from benchmark.report import terminal
 from benchmark.scoring.scorer import HEADLINES
 from benchmark.scoring.significance import (
     WIDTH,
@@ -462,9 +463,7 @@ def main(arguments: list[str], as_json: bool) -> int:
     if as_json:
         print(json.dumps(to_json(scored, comparisons, settings), ensure_ascii=False, indent=2))
         return 0
-    from rich.console import Console
-
-    console = Console(width=max(160, Console().width))
+    console = terminal.console()
     for renderable in render_tables(scored, comparisons, settings):
         console.print(renderable)
     return 0

@@ -33,6 +33,7 @@ from benchmark import paths
 from benchmark.data import dataset
 from benchmark.errors import DataError, DataErrors
 from benchmark.fileio import atomic_write_text
+from benchmark.report import terminal
 from benchmark.report.compare import read_json, resolve
 
 LAYERS = ("entities", "quotes.content", "quotes.cue", "quotes.speaker", "events.trigger", "events.argument")
@@ -488,9 +489,7 @@ def main(args) -> int:
         atomic_write_text(args.html, render_html(chosen, documents, f"newsbench errors of {name}"))
         print(f"wrote {args.html}: {summary(chosen)}")
         return 0
-    from rich.console import Console
-
-    console = Console(width=max(160, Console().width))
+    console = terminal.console()
     console.print(render_table(chosen, documents, printable(title)))
     print(summary(chosen), file=sys.stdout)
     return 0

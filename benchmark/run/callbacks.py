@@ -19,6 +19,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from benchmark.errors import DataErrors
+from benchmark.report import terminal
 from benchmark.report.compare import (
     Scored,
     _p,
@@ -115,8 +116,6 @@ class MultirunSummary(Callback):
     """Print the side-by-side table when every job of a multirun has returned."""
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        from rich.console import Console
-
-        console = Console(width=max(160, Console().width))
+        console = terminal.console()
         for renderable in summary_tables(Path(config.hydra.sweep.dir)):
             console.print(renderable)

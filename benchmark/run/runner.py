@@ -15,6 +15,7 @@ published from outside ``leaderboard/submissions/`` or under a built-in's name.
 
 from __future__ import annotations
 
+import difflib
 import json
 import sys
 import time
@@ -229,6 +230,62 @@ def _compose(overrides: list[str]) -> DictConfig:
         return compose(config_name="run", overrides=overrides)
 
 
+def available_models() -> list[str]:
+    return sorted(p.stem for p in paths.MODEL_CONFIG_DIR.glob("*.yaml"))
+
+
+def _did_you_mean(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}? " if close else ""
+
+
+def bare_word_problem(word: str) -> str:
+    """A word without ``=``: Hydra's grammar error says nothing useful, so say what was meant."""
+    if word in available_models():
+        return f"{word!r} is not KEY=VALUE: did you mean model={word}?"
+    hint = _did_you_mean(word, available_models())
+    return (f"{word!r} is not KEY=VALUE: choose a system with model=NAME ({hint}available: "
+            f"{', '.join(available_models())}), or set a value with KEY=VALUE (see `python -m benchmark run --help`)")
+
+
+def config_groups() -> dict[str, list[str]]:
+    """The choosable config groups of ``configs/`` (``model``, ...) and their options."""
+    return {d.name: sorted(p.stem for p in d.glob("*.yaml")) for d in sorted(paths.CONFIG_DIR.iterdir())
+            if d.is_dir() and d.name != "hydra" and any(d.glob("*.yaml"))}
+
+
+def unknown_choice_problems(overrides: list[str]) -> list[str]:
+    """``GROUP=NAME`` (every name of a sweep, for ``model=`` and every other group of
+    ``configs/``) must be one of the group's files: say which are, and the closest."""
+    groups = config_groups()
+    problems = []
+    for override in overrides:
+        key, _, value = override.partition("=")
+        options = groups.get(key.lstrip("+"))
+        if options is None:
+            continue
+        for name in value.split(","):
+            if name and name not in options:
+                problems.append(f"{key.lstrip('+')}={name}: no such option; {_did_you_mean(name, options)}"
+                                f"available: {', '.join(options)}")
+    return problems
+
+
+def composition_problem(exc: Exception) -> str:
+    """One line naming the key and the reason: Hydra's own message drops the reason
+    (``Error merging override model.batch_size=abc``), which is in its cause."""
+    message = " ".join(str(exc).split())
+    cause = exc.__cause__ or exc.__context__
+    if cause is not None and str(cause):
+        reason = str(cause).splitlines()[0].strip()
+        key = getattr(cause, "full_key", None)
+        if key and key not in message:
+            message += f" ({key})"
+        if reason and reason not in message:
+            message += f": {reason}"
+    return message
+
+
 def preflight(args: list[str]) -> list[str]:
     """Every problem of every job of a ``run`` command line, before Hydra runs."""
     from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
@@ -236,10 +293,15 @@ def preflight(args: list[str]) -> list[str]:
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     parsed = get_args_parser().parse_args(args)
+    bare = [word for word in parsed.overrides if "=" not in word and not word.startswith("~")]
+    if bare:
+        return [bare_word_problem(word) for word in bare]
     try:
         overrides = OverridesParser.create().parse_overrides(parsed.overrides)
     except HydraException as exc:
         return [" ".join(str(exc).split())]
+    if (unknown := unknown_choice_problems(parsed.overrides)):
+        return unknown
     jobs = [job for batch in BasicSweeper.split_arguments(overrides, None) for job in batch] if parsed.multirun else [list(parsed.overrides)]
     problems: list[str] = []
     for job in jobs:
@@ -247,7 +309,7 @@ def preflight(args: list[str]) -> list[str]:
         try:
             cfg = _compose(own)
         except (HydraException, OmegaConfBaseException) as exc:
-            problems.append(" ".join(str(exc).split()))
+            problems.append(composition_problem(exc))
             continue
         choice = next((o.split("=", 1)[1] for o in own if o.startswith("model=")), None)
         problems += [p for p in job_problems(cfg, choice) if p not in problems]
