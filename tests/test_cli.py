@@ -26,7 +26,7 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
 @pytest.mark.parametrize("argv, expected", [
     (["run", "rules"], "'rules' is not KEY=VALUE: did you mean model=rules?"),
     (["run", "rulez"], "did you mean 'rules'?"),
-    (["run", "model=rulez"], "model=rulez: no such option; did you mean 'rules'? available: predictions, rules, spacy_md, spacy_sm"),
+    (["run", "model=rulez"], "model=rulez: no such option; did you mean 'rules'? available: "),
     (["run", "-m", "model=rules,spacy_sn"], "model=spacy_sn: no such option; did you mean 'spacy_sm'?"),
     (["run", "model=spacy_sm", "model.batch_size=abc"], "model.batch_size=abc: Value 'abc' of type 'str' could not be converted to Integer"),
     (["run", "model=rules", "scoring.bootstrap.level=abc"], "scoring.bootstrap.level=abc: Value 'abc' of type 'str' could not be converted to Float"),
