@@ -158,8 +158,10 @@ class LayerErrors(_Model):
 
 
 class Code(_Model):
-    commit: Text
-    dirty: bool
+    """The commit and dirty flag; null outside a git checkout (a copy, an archive)."""
+
+    commit: Text | None
+    dirty: bool | None
 
 
 class Environment(_Model):
