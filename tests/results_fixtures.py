@@ -41,6 +41,7 @@ def results(name: str, counts: dict[str, list[list[float]]], *, fingerprint: str
         "system": {"name": name, "version": "1.0", "command": f"python -m benchmark run model={name}"},
         "dataset": {"name": "newsbench-fr", "version": "0.1.0", "fingerprint": fingerprint},
         "metrics": metrics,
+        "intervals": {},
         "units": units,
         "provenance": {},
     }

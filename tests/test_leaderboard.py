@@ -15,7 +15,7 @@ from benchmark.run import check
 
 def _result(name, f1, fingerprint=None, **metrics):
     card = card_metadata()
-    values = {metric: None for metric, _ in leaderboard.COLUMNS}
+    values = {metric: None for metric, _ in leaderboard.columns()}
     values.update({"ner.strict.micro.f1": f1, "ner.partial.micro.f1": f1}, **metrics)
     return {
         "system": {"name": name, "version": "1.0", "overrides": [f"model={name}"], "command": f"python -m benchmark run model={name}"},
@@ -24,7 +24,7 @@ def _result(name, f1, fingerprint=None, **metrics):
         "intervals": {"ner.strict.micro.f1": {"low": f1 / 2, "high": min(1.0, f1 * 1.5), "units": 9}},
         "tables": {},
         "alignment": {},
-        "provenance": {"extractor": {}},
+        "provenance": {"extractor": {}, "scoring_version": "2.0"},
     }
 
 

@@ -170,7 +170,10 @@ def test_a_run_on_a_stale_package_fails_loudly(tmp_path):
 def test_check_fails_on_a_forged_interval_command_or_version(repo):
     path = _result_path(repo)
     data = json.loads(path.read_text())
-    data["intervals"]["ner.strict.micro.f1"]["low"] = 0.999
+    # Forged, yet well-formed: the results model refuses an interval that does not hold its
+    # value (low 0.999 used to be the forgery here), so this one still holds it.
+    interval = data["intervals"]["ner.strict.micro.f1"]
+    interval["low"] = 0.0 if interval["low"] > 0 else data["metrics"]["ner.strict.micro.f1"]
     data["system"]["command"] = "python -m benchmark run model=predictions | 99.9"
     data["system"]["version"] = "1.0 | 99.9"
     data["provenance"]["extractor"]["submission"]["authors"] = "Someone Else"
@@ -270,7 +273,8 @@ def hostile_board(tmp_path, monkeypatch):
         "metrics": {"ner.strict.micro.f1": 0.5},
         "intervals": {},
         "provenance": {"extractor": {"submission": {"name": "hostile", "authors": HOSTILE, "date": "2026-11-28",
-                                                    "description": HOSTILE, "url": "javascript:alert(1)"}}},
+                                                    "description": HOSTILE, "url": "javascript:alert(1)"}},
+                       "scoring_version": "2.0"},
     }
     leaderboard.publish(result)
     return directory
@@ -306,7 +310,7 @@ def test_json_keeps_strings_as_data(hostile_board):
 def test_a_results_file_with_an_unsafe_name_is_refused(tmp_path):
     path = tmp_path / "a\nb.json"
     data = {"system": {"name": "a\nb", "version": "1", "command": "c"}, "dataset": {"fingerprint": "f", "version": "v"},
-            "metrics": {}, "intervals": {}}
+            "metrics": {}, "intervals": {}, "provenance": {"scoring_version": "2.0"}}
     with pytest.raises(DataErrors, match="not a valid system name"):
         leaderboard.entry_from_data(data, path)
     with pytest.raises(DataErrors, match="not a valid system name"):

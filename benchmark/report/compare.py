@@ -9,45 +9,44 @@ data, so the tests are paired. With more than two systems the p-values of one
 metric are Holm-corrected over its pairs (metrics are not corrected against
 each other: each answers its own question).
 
-A results file is data from anywhere: it is parsed as JSON with a size limit,
-every field used is checked for type, shape and range, and the counts must add
-up to the published metric. Results scored on other data (dataset
-fingerprint), by another scoring version, or without units are refused: their
-units would not pair, or would not mean the same thing.
+A results file is data from anywhere: it is read by the one loader,
+``benchmark.report.results.read_results`` (size limit, strict JSON, every field
+typed and bounded, the counts adding up to the published metric, another scoring
+version refused). Results scored on other data (dataset fingerprint), or without
+units, are refused here: their units would not pair.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from omegaconf import OmegaConf
+from pydantic import ValidationError
 
 from benchmark import paths
 from benchmark.errors import DataError, DataErrors
-from benchmark.fileio import read_text_bounded, strict_json_loads
 from benchmark.report import terminal
+from benchmark.report.results import (
+    PublishedResults,
+    UnitsBlock,
+    problems,
+    read_json_object,
+    read_results,
+)
 from benchmark.scoring.scorer import HEADLINES
 from benchmark.scoring.significance import (
     WIDTH,
     PairedTest,
     holm,
     paired_test,
-    score,
     smallest_p,
 )
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # the project's system names
-UNIT = re.compile(r"[a-z_]{1,32}")
-MAX_FILE_BYTES = 64 * 1024 * 1024
-MAX_UNITS = 1_000_000
-MAX_COUNT = 1e9
-_SUM_TOLERANCE = 1e-9
-DEFAULT_SCORING_VERSION = "1"  # results written before scoring recorded its version
 
 
 @dataclass(frozen=True)
@@ -105,80 +104,20 @@ def resolve(argument: str) -> Path:
 
 
 def read_json(path: Path, what: str = "results") -> dict:
-    """A JSON object from a file, through the project's bounded, strict readers
-    (``benchmark.fileio``), refused (not raised) when unreadable or oversized."""
-    try:
-        data = strict_json_loads(read_text_bounded(path, MAX_FILE_BYTES))
-    except DataError as exc:
-        raise DataErrors([DataError(str(path), None, None, f"unreadable {what}: {exc.message}")]) from None
-    except ValueError as exc:  # bad JSON, duplicate keys, an int of 4,300+ digits, deep nesting
-        raise DataErrors([DataError(str(path), None, None, f"unreadable {what}: {str(exc)[:200]}")]) from None
-    if not isinstance(data, dict):
-        raise DataErrors([DataError(str(path), None, None, f"{what} must be a JSON object")])
-    return data
+    """A JSON object from a file through the bounded, strict readers (``results.read_json_object``)."""
+    return read_json_object(path, what=what)
 
 
-def _is_number(value) -> bool:
-    """A JSON number that is finite (ints of any size are; math.isfinite would overflow on them)."""
-    if isinstance(value, bool):
-        return False
-    return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
-
-
-def _string_at(data: dict, dotted: str, file: str, errors: list[DataError]) -> str:
-    value = data
-    for key in dotted.split("."):
-        value = value.get(key) if isinstance(value, dict) else None
-    if not isinstance(value, str) or not value:
-        errors.append(DataError(file, None, dotted, "missing or not a string"))
-        return ""
-    return value
-
-
-def scoring_version(data: dict) -> str:
-    """``provenance.scoring_version`` (or ``provenance.scoring.version``); absent means "1"."""
-    provenance = data.get("provenance") if isinstance(data.get("provenance"), dict) else {}
-    version = provenance.get("scoring_version")
-    if version is None and isinstance(provenance.get("scoring"), dict):
-        version = provenance["scoring"].get("version")
-    return DEFAULT_SCORING_VERSION if version is None else str(version)[:40]
-
-
-def _read_unit_block(block, metric: str, file: str) -> tuple[Units | None, list[DataError]]:
-    field = f"units.{metric}"
-    if not isinstance(block, dict):
-        return None, [DataError(file, None, field, "must be an object")]
-    kind, unit, ids, counts = (block.get(k) for k in ("kind", "unit", "ids", "counts"))
-    if kind not in WIDTH:
-        return None, [DataError(file, None, f"{field}.kind", f"{kind!r} is not 'f1' or 'accuracy'")]
-    if not isinstance(unit, str) or not UNIT.fullmatch(unit):
-        return None, [DataError(file, None, f"{field}.unit", "must be a unit name such as 'sentence' (letters and _)")]
-    if not isinstance(ids, list) or not isinstance(counts, list):
-        return None, [DataError(file, None, field, "ids and counts must be lists")]
-    if len(ids) > MAX_UNITS:
-        return None, [DataError(file, None, f"{field}.ids", f"{len(ids)} units: more than the {MAX_UNITS} allowed")]
-    if len(ids) != len(counts):
-        return None, [DataError(file, None, field, f"{len(ids)} ids but {len(counts)} rows of counts")]
-    if not all(isinstance(i, str) and 0 < len(i) <= 512 for i in ids):
-        return None, [DataError(file, None, f"{field}.ids", "every id must be a non-empty string")]
-    if len(set(ids)) != len(ids):
-        return None, [DataError(file, None, f"{field}.ids", "ids must be unique")]
-    width = WIDTH[kind]
-    for index, row in enumerate(counts):
-        if not (isinstance(row, list) and len(row) == width and all(_is_number(v) and 0 <= v <= MAX_COUNT for v in row)):
-            return None, [DataError(file, f"{ids[index]!r}", f"{field}.counts[{index}]", f"must be {width} finite non-negative counts")]
-        if kind == "f1" and row[0] > min(row[1], row[2]) + _SUM_TOLERANCE or kind == "accuracy" and row[0] > row[1] + _SUM_TOLERANCE:
-            return None, [DataError(file, f"{ids[index]!r}", f"{field}.counts[{index}]", "more correct than predicted, gold or total")]
-    array = np.asarray(counts, dtype=float).reshape(len(counts), width)
-    return Units(kind=kind, unit=unit, ids=tuple(ids), counts=array), []
+def to_units(block: UnitsBlock) -> Units:
+    """A checked units block as arrays for the tests."""
+    width = WIDTH[block.kind]
+    return Units(kind=block.kind, unit=block.unit, ids=tuple(block.ids),
+                 counts=np.asarray(block.counts, dtype=float).reshape(len(block.counts), width))
 
 
 def read_units(data: dict, file: str) -> tuple[dict[str, Units], list[DataError]]:
-    """The checked ``units`` of every headline metric that has a value.
-
-    Each metric's counts must add up to its value in ``metrics``: units that do
-    not are not the units of this result.
-    """
+    """The ``units`` of every headline metric that has a value, each block checked by the
+    results model (``UnitsBlock``); for callers that hold a results dict, not a file."""
     block = data.get("units")
     if not isinstance(block, dict):
         return {}, [DataError(file, None, "units", "must be an object")]
@@ -186,55 +125,32 @@ def read_units(data: dict, file: str) -> tuple[dict[str, Units], list[DataError]
     units: dict[str, Units] = {}
     errors: list[DataError] = []
     for metric in HEADLINES:
-        value = metrics.get(metric)
-        if value is None:
+        if metrics.get(metric) is None:
             continue
         if metric not in block:
             errors.append(DataError(file, None, f"units.{metric}", "missing for a metric that has a value"))
             continue
-        parsed, problems = _read_unit_block(block[metric], metric, file)
-        errors += problems
-        if parsed is None:
-            continue
-        total = float(score(parsed.kind, parsed.counts.sum(axis=0)))
-        if not (_is_number(value) and 0 <= value <= 1) or abs(total - value) > _SUM_TOLERANCE:
-            errors.append(DataError(file, None, f"units.{metric}", f"counts add up to {total!r}, not to the metric's {str(value)[:40]}"))
-            continue
-        units[metric] = parsed
+        try:
+            units[metric] = to_units(UnitsBlock.model_validate(block[metric]))
+        except ValidationError as exc:
+            errors += [DataError(file, None, f"units.{metric}" + (f".{f}" if f else ""), m) for f, m in problems(exc)]
     return units, errors
 
 
+def scored_from(results: PublishedResults, file: str, label: str | None = None) -> Scored:
+    """What compare needs of a checked result; one without units is refused with the way out."""
+    command = results.system.command
+    if results.units is None:
+        raise DataErrors([DataError(file, None, "units", f"absent: this result was scored before per-unit counts were recorded; "
+                                                         f"re-run it with the current version (`{command}`) and compare the new results.json")])
+    values = {metric: results.metrics.get(metric) for metric in HEADLINES}
+    units = {metric: to_units(results.units[metric]) for metric in HEADLINES if values[metric] is not None}
+    return Scored(label=label or results.system.name, file=file, name=results.system.name, fingerprint=results.dataset.fingerprint,
+                  scoring_version=results.scoring_version, command=command, metrics=values, units=units)
+
+
 def read_scored(path: Path, label: str | None = None) -> Scored:
-    data = read_json(path)
-    file = str(path)
-    errors: list[DataError] = []
-    name = _string_at(data, "system.name", file, errors)
-    if name and not NAME.fullmatch(name):
-        errors.append(DataError(file, None, "system.name", "not a system name (letters, digits, _ . -; at most 64)"))
-    fingerprint = _string_at(data, "dataset.fingerprint", file, errors)
-    command = data["system"].get("command") if isinstance(data.get("system"), dict) else None
-    command = command if isinstance(command, str) else "python -m benchmark run model=NAME"
-    metrics = data.get("metrics")
-    if not isinstance(metrics, dict):
-        errors.append(DataError(file, None, "metrics", "missing or not an object"))
-        metrics = {}
-    values = {}
-    for metric in HEADLINES:
-        value = metrics.get(metric)
-        if value is not None and not (_is_number(value) and 0.0 <= value <= 1.0):
-            errors.append(DataError(file, None, f"metrics.{metric}", "must be a number in [0, 1] or null"))
-        values[metric] = value
-    if "units" not in data:
-        errors.append(DataError(file, None, "units", f"absent: this result was scored before per-unit counts were recorded; "
-                                                     f"re-run it with the current version (`{command}`) and compare the new results.json"))
-        units = {}
-    else:
-        units, problems = read_units(data, file)
-        errors += problems
-    if errors:
-        raise DataErrors(errors)
-    return Scored(label=label or name, file=file, name=name, fingerprint=fingerprint,
-                  scoring_version=scoring_version(data), command=command, metrics=values, units=units)
+    return scored_from(read_results(path), str(path), label)
 
 
 def _labels(arguments: list[str], names: list[str]) -> list[str]:

@@ -29,18 +29,28 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from benchmark import paths
 from benchmark.data import dataset
 from benchmark.errors import DataError, DataErrors
 from benchmark.fileio import atomic_write_text
 from benchmark.report import terminal
-from benchmark.report.compare import read_json, resolve
+from benchmark.report.compare import resolve
+from benchmark.report.results import (
+    ErrorRow,
+    PublishedResults,
+    SpanRow,
+    problems,
+    read_error_rows,
+    read_results,
+)
+from benchmark.scoring import registry
 
-LAYERS = ("entities", "quotes.content", "quotes.cue", "quotes.speaker", "events.trigger", "events.argument")
+# Error layers and classes are the registry's (benchmark/scoring/registry.py).
+LAYERS = registry.REGISTRY.error_layer_names()
 ALIASES = {"ner": "entities"}
-CLASSES = ("correct", "missed", "spurious", "boundary", "type", "boundary_type")
-EXTRA_CLASSES = {"quotes.content": ("wrong_speaker", "wrong_cue"), "events.argument": ("wrong_role", "wrong_trigger")}
-ALL_CLASSES = CLASSES + tuple(c for extra in EXTRA_CLASSES.values() for c in extra)
+ALL_CLASSES = registry.REGISTRY.all_classes()
 # Class colours of the page (and of the terminal): green right, red missed, orange spurious,
 # shades for the partial errors. Fixed strings: nothing from a record reaches a style attribute.
 COLOURS = {
@@ -48,9 +58,6 @@ COLOURS = {
     "boundary_type": "#90caf9", "wrong_speaker": "#80deea", "wrong_cue": "#bcaaa4", "wrong_role": "#f48fb1",
     "wrong_trigger": "#b0bec5",
 }
-MAX_FILE_BYTES = 256 * 1024 * 1024
-MAX_TEXT = 10_000  # characters of a record's span text
-MAX_REPORTED = 20  # located problems listed before giving up on a file
 CONTEXT_CHARS = 240  # longer contexts are cut around the spans
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -113,89 +120,49 @@ def documents_from_rows(rows) -> dict[str, DocText]:
 # --------------------------------------------------------------------------- reading
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+def _span(row: SpanRow | None, field: str, doc: DocText, found: list[str]) -> Span | None:
+    """A checked span of a row; offsets beyond its document's text are refused."""
+    if row is None:
+        return None
+    pieces = row.pieces()
+    if max(row.end, *(e for _, e in pieces)) > len(doc.text):
+        found.append(f"{field}: offsets beyond the end of document {doc.id!r} ({len(doc.text)} characters)")
+        return None
+    return Span(row.start, row.end, row.text, row.label, pieces)
 
 
-def _span(value, field: str, doc: DocText | None, problems: list[str]) -> Span | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        problems.append(f"{field}: must be an object or null")
-        return None
-    start, end, text, label = value.get("start"), value.get("end"), value.get("text"), value.get("label")
-    if not (_is_int(start) and _is_int(end) and 0 <= start <= end):
-        problems.append(f"{field}.start/end: must be integers with 0 <= start <= end")
-        return None
-    if not isinstance(text, str) or len(text) > MAX_TEXT or not isinstance(label, str) or len(label) > 200:
-        problems.append(f"{field}.text/label: must be strings (text at most {MAX_TEXT}, label at most 200 characters)")
-        return None
-    segments = value.get("segments", [[start, end]])
-    if not (isinstance(segments, list) and 0 < len(segments) <= 1000
-            and all(isinstance(s, list) and len(s) == 2 and all(_is_int(v) for v in s) and 0 <= s[0] <= s[1] for s in segments)):
-        problems.append(f"{field}.segments: must be a list of [start, end] pairs")
-        return None
-    pieces = tuple((int(s), int(e)) for s, e in segments)
-    if doc is not None and max(end, *(e for _, e in pieces)) > len(doc.text):
-        problems.append(f"{field}: offsets beyond the end of document {doc.id!r} ({len(doc.text)} characters)")
-        return None
-    return Span(start, end, text, label, pieces)
+def record_from_row(line: int, row: ErrorRow, documents: dict[str, DocText]) -> tuple[ErrorRecord | None, list[str]]:
+    """A row the results model accepted, checked against the dataset (document, sentence, offsets)."""
+    doc = documents.get(row.doc)
+    if doc is None:
+        return None, [f"doc: {row.doc[:80]!r} is not a document of the dataset"]
+    if row.sentence >= len(doc.sentence_starts):
+        return None, [f"sentence: must be a sentence index of {row.doc!r} (0 to {len(doc.sentence_starts) - 1})"]
+    found: list[str] = []
+    gold = _span(row.gold, "gold", doc, found)
+    predicted = _span(row.predicted, "predicted", doc, found)
+    if found:
+        return None, found
+    return ErrorRecord(line, row.layer, row.doc, row.sentence, row.cls, row.label, gold, predicted), []
 
 
 def parse_record(line: int, value, documents: dict[str, DocText]) -> tuple[ErrorRecord | None, list[str]]:
-    """One line of ``errors.jsonl`` checked against the contract; (record, problems)."""
-    if not isinstance(value, dict):
-        return None, ["must be a JSON object"]
-    problems: list[str] = []
-    layer, doc_id, sentence, cls, label = (value.get(k) for k in ("layer", "doc", "sentence", "class", "label"))
-    if layer not in LAYERS:
-        problems.append(f"layer: {str(layer)[:40]!r} is not one of {', '.join(LAYERS)}")
-    if not isinstance(doc_id, str) or doc_id not in documents:
-        problems.append(f"doc: {str(doc_id)[:80]!r} is not a document of the dataset")
-    if cls not in CLASSES + EXTRA_CLASSES.get(layer, ()):
-        problems.append(f"class: {str(cls)[:40]!r} is not a class of layer {str(layer)[:40]!r}")
-    if not isinstance(label, str) or len(label) > 200:
-        problems.append("label: must be a string of at most 200 characters")
-    if problems:
-        return None, problems
-    doc = documents[doc_id]
-    if not _is_int(sentence) or not 0 <= sentence < len(doc.sentence_starts):
-        return None, [f"sentence: must be a sentence index of {doc_id!r} (0 to {len(doc.sentence_starts) - 1})"]
-    gold = _span(value.get("gold"), "gold", doc, problems)
-    predicted = _span(value.get("predicted"), "predicted", doc, problems)
-    if not problems and gold is None and predicted is None:
-        problems.append("gold and predicted: at least one must be a span")
-    if not problems and (gold is None) != (cls == "spurious") or not problems and (predicted is None) != (cls == "missed"):
-        problems.append(f"class {cls}: gold is null exactly for spurious, predicted exactly for missed")
-    if problems:
-        return None, problems
-    return ErrorRecord(line, layer, doc_id, sentence, cls, label, gold, predicted), []
+    """One line of ``errors.jsonl`` checked by the results model, then against the dataset;
+    (record, problems), each problem ``field: message``."""
+    try:
+        row = ErrorRow.model_validate(value)
+    except ValidationError as exc:
+        return None, [f"{field or 'record'}: {message}" for field, message in problems(exc)]
+    return record_from_row(line, row, documents)
 
 
 def read_errors(path: Path, documents: dict[str, DocText]) -> list[ErrorRecord]:
-    """Every record of an ``errors.jsonl``; located refusals (file, line, field) otherwise."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise DataErrors([DataError(str(path), None, None, f"{size} bytes: larger than the {MAX_FILE_BYTES} allowed")])
-        # split on newlines only: a JSON string may hold U+2028 or U+0085, which splitlines() breaks on
-        lines = path.read_bytes().decode("utf-8").split("\n")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataErrors([DataError(str(path), None, None, f"unreadable: {exc}")]) from None
+    """Every record of an ``errors.jsonl`` (read by the results loader); located refusals
+    (file, line, field) otherwise."""
     records, errors = [], []
-    for number, text in enumerate(lines, start=1):
-        if len(errors) >= MAX_REPORTED:
-            errors.append(DataError(str(path), None, None, "more problems not listed"))
-            break
-        if not text.strip():
-            continue
-        try:
-            value = json.loads(text)
-        except (ValueError, RecursionError) as exc:  # ValueError: bad JSON, an int of 4,300+ digits
-            errors.append(DataError(str(path), f"line {number}", None, f"not JSON: {str(exc)[:200]}"))
-            continue
-        record, problems = parse_record(number, value, documents)
-        errors += [DataError(str(path), f"line {number}", p.split(":", 1)[0], p.split(":", 1)[1].strip()) for p in problems]
+    for number, row in read_error_rows(path):
+        record, found = record_from_row(number, row, documents)
+        errors += [DataError(str(path), f"line {number}", p.split(":", 1)[0], p.split(":", 1)[1].strip()) for p in found]
         if record is not None:
             records.append(record)
     if errors:
@@ -211,17 +178,11 @@ def class_counts(records: list[ErrorRecord]) -> dict[str, dict[str, int]]:
     return {layer: dict(counter) for layer, counter in out.items()}
 
 
-def check_against_results(records: list[ErrorRecord], results: dict, path: Path) -> None:
+def check_against_results(records: list[ErrorRecord], results: PublishedResults, path: Path) -> None:
     """The records are those the results were scored with: same class totals per layer."""
-    block = results.get("errors")
-    if block is None:
+    if results.errors is None:
         return
-    if not isinstance(block, dict):
-        raise DataErrors([DataError(str(path), None, "errors", "must be an object")])
-    expected = {
-        layer: {c: n for c, n in value["total"].items() if n}
-        for layer, value in block.items() if isinstance(value, dict) and isinstance(value.get("total"), dict)
-    }
+    expected = {layer: {c: n for c, n in value.total.items() if n} for layer, value in results.errors.items()}
     expected = {layer: totals for layer, totals in expected.items() if totals}
     found = class_counts(records)
     if expected != found:
@@ -451,26 +412,19 @@ def run_paths(argument: str) -> tuple[Path, Path]:
     return results, directory / "errors.jsonl"
 
 
-def load_run(argument: str) -> tuple[dict, list[ErrorRecord], dict[str, DocText]]:
+def load_run(argument: str) -> tuple[PublishedResults, list[ErrorRecord], dict[str, DocText]]:
     results_path, errors_path = run_paths(argument)
     if not results_path.exists() and not errors_path.exists():
         raise DataErrors([DataError(argument, None, None, "not a run directory nor a results.json (a run writes both "
                                                           "into outputs/runs/NAME/TIMESTAMP/)")])
-    results = read_json(results_path)
     if not errors_path.exists():
-
-
-        command = (results.get("system") or {}).get("command") if isinstance(results.get("system"), dict) else None
-        command = command if isinstance(command, str) else "python -m benchmark run model=NAME"
-        why = ("published results keep the counts, not the error records"
-               if results_path.resolve().parent == paths.RESULTS_DIR.resolve() else "this run was scored before error records were written")
-        raise DataErrors([DataError(str(errors_path), None, None, f"absent: {why}; run the system with the current version "
-                                                                  f"(`{command}`) and explain the run directory it prints")])
+        raise DataErrors(_no_records(results_path, errors_path))
+    results = read_results(results_path)
     card = dataset.card_metadata()
-    fingerprint = (results.get("dataset") or {}).get("fingerprint") if isinstance(results.get("dataset"), dict) else None
+    fingerprint = results.dataset.fingerprint
     if fingerprint != card["fingerprint"]:
         raise DataErrors([DataError(str(results_path), None, "dataset.fingerprint",
-                                    f"{str(fingerprint)[:12]} is not the packaged dataset ({card['fingerprint'][:12]}): "
+                                    f"{fingerprint[:12]} is not the packaged dataset ({card['fingerprint'][:12]}): "
                                     "its offsets would point into other texts; re-run the system on this dataset")])
     documents = documents_from_rows(dataset.load_test_split())
     records = read_errors(errors_path, documents)
@@ -478,12 +432,24 @@ def load_run(argument: str) -> tuple[dict, list[ErrorRecord], dict[str, DocText]
     return results, records, documents
 
 
+def _no_records(results_path: Path, errors_path: Path) -> list[DataError]:
+    """Why there is nothing to explain, with the command that makes the records (the result's
+    own, when the loader accepts it; its refusals are listed too)."""
+    try:
+        command, refusals = read_results(results_path).system.command, []
+    except DataErrors as exc:
+        command, refusals = "python -m benchmark run model=NAME", exc.errors
+    why = ("published results keep the counts, not the error records"
+           if results_path.resolve().parent == paths.RESULTS_DIR.resolve() else "this run was scored before error records were written")
+    return [DataError(str(errors_path), None, None, f"absent: {why}; run the system with the current version "
+                                                    f"(`{command}`) and explain the run directory it prints")] + refusals
+
+
 def main(args) -> int:
     check_filters(args.layer, args.classes)
     results, records, documents = load_run(args.run)
     chosen = select(records, args.layer, args.classes, args.doc, include_correct=args.all)
-    system = results.get("system") if isinstance(results.get("system"), dict) else {}
-    name = system.get("name") if isinstance(system.get("name"), str) else "?"
+    name = results.system.name
     title = f"{name}: {summary(chosen)}"
     if args.html:
         atomic_write_text(args.html, render_html(chosen, documents, f"newsbench errors of {name}"))

@@ -27,40 +27,33 @@ from benchmark import paths
 from benchmark.data.dataset import card_metadata
 from benchmark.data.submission import URL, name_problem
 from benchmark.errors import DataError, DataErrors
-from benchmark.fileio import (
-    StrictJSONError,
-    atomic_write_bytes,
-    atomic_write_text,
-    canonical_json,
-    read_text_bounded,
-    strict_json_loads,
-)
+from benchmark.fileio import atomic_write_bytes, atomic_write_text, canonical_json
 from benchmark.report import site
 from benchmark.report.compare import (
     Settings,
     Units,
-    _is_number,
     load_settings,
     read_units,
 )
+from benchmark.report.results import (
+    PUBLISHED_KEYS,
+    PublishedResults,
+    parse_results,
+    read_results,
+)
+from benchmark.report.results import is_number as _is_number
+from benchmark.scoring import registry
 from benchmark.scoring.significance import holm, randomization_p, smallest_p
 
-HEADLINE = "ner.strict.micro.f1"
-# (metric, column title). The first one ranks the systems.
-COLUMNS: tuple[tuple[str, str], ...] = (
-    (HEADLINE, "Entities strict F1"),
-    ("ner.partial.micro.f1", "Entities partial F1"),
-    ("quotes.content.f1", "Quote content F1"),
-    ("quotes.attribution.accuracy", "Attribution accuracy"),
-    ("events.trigger.f1", "Event trigger F1"),
-    ("events.argument.f1", "Event argument F1"),
-)
 DIGITS = 4  # rounding of every published number
-REQUIRED = ("system.name", "system.version", "system.command", "dataset.fingerprint", "dataset.version", "metrics", "intervals")
-# What a published entry keeps of a run's results: metrics, per-unit and per-document counts, error-class
-# counts and provenance; not predictions nor the texts of the errors (errors.jsonl stays in the run).
-PUBLISHED_KEYS = ("system", "dataset", "metrics", "intervals", "tables", "alignment", "units", "documents", "errors", "provenance")
-MAX_RESULT_BYTES = 64 * 1024 * 1024
+
+
+def columns() -> tuple[tuple[str, str], ...]:
+    """(metric, column title) of every headline metric of the registry; the first ranks the systems."""
+    return registry.active().columns()
+
+
+HEADLINE = columns()[0][0]
 
 
 @dataclass(frozen=True)
@@ -148,69 +141,37 @@ def rank_bands(ranked: list[tuple[str, str, dict]], metric: str, settings: Setti
     return Ranking(bands, pairs, n_units, floor)
 
 
-def _lookup(data: dict, dotted: str):
-    for key in dotted.split("."):
-        if not isinstance(data, dict) or key not in data:
-            raise KeyError(dotted)
-        data = data[key]
-    return data
-
-
-def read_result(path: Path) -> dict:
-    """A results file as data: bounded, strict JSON, an object."""
-    try:
-        data = strict_json_loads(read_text_bounded(path, MAX_RESULT_BYTES))
-    except DataError as exc:
-        raise DataErrors([exc]) from None
-    except (json.JSONDecodeError, StrictJSONError) as exc:
-        raise DataErrors([DataError(str(path), None, None, f"unreadable result: {exc}")]) from None
-    if not isinstance(data, dict):
-        raise DataErrors([DataError(str(path), None, None, "a result must be a JSON object")])
-    return data
+def read_result(path: Path) -> PublishedResults:
+    """A published results file, through the one loader."""
+    return read_results(path, PublishedResults)
 
 
 def read_entry(path: Path) -> Entry:
-    return entry_from_data(read_result(path), path)
+    return entry_from_results(read_result(path), path)
 
 
 def entry_from_data(data: dict, path: Path) -> Entry:
-    if not isinstance(data, dict):
-        raise DataErrors([DataError(str(path), None, None, "a result must be a JSON object")])
-    missing = [key for key in REQUIRED if not _has(data, key)]
-    if missing:
-        raise DataErrors([DataError(str(path), path.stem, key, "missing") for key in missing])
-    if (problem := name_problem(data["system"]["name"])) is not None:
-        raise DataErrors([DataError(str(path), None, "system.name", problem)])
-    if data["system"]["name"] != path.stem:
-        raise DataErrors([DataError(str(path), path.stem, "system.name", f"{data['system']['name']!r} differs from the file name")])
-    wrong = [key for key in ("system.version", "system.command", "dataset.fingerprint", "dataset.version") if not isinstance(_lookup(data, key), (str, int, float))]
-    wrong += [key for key in ("metrics", "intervals") if not isinstance(data[key], dict)]
-    wrong += [f"metrics.{m}" for m, _ in COLUMNS if isinstance(data["metrics"], dict) and not _is_number_or_none(data["metrics"].get(m))]
-    wrong += [f"intervals.{m}" for m, _ in COLUMNS if isinstance(data["intervals"], dict) and not _is_interval(data["intervals"].get(m))]
-    if wrong:
-        raise DataErrors([DataError(str(path), path.stem, key, "wrong type") for key in wrong])
-    provenance = data.get("provenance")
-    extractor = provenance.get("extractor", {}) if isinstance(provenance, dict) else {}
+    """An entry from a results object in memory (a publish), checked as a file would be."""
+    return entry_from_results(parse_results(data, str(path), PublishedResults), path)
+
+
+def entry_from_results(results: PublishedResults, path: Path) -> Entry:
+    """The leaderboard's view of a checked result; its name must be its file's."""
+    if results.system.name != path.stem:
+        raise DataErrors([DataError(str(path), path.stem, "system.name", f"{results.system.name!r} differs from the file name")])
+    data = results.as_dict()
     return Entry(
-        name=data["system"]["name"],
-        version=str(data["system"]["version"]),
-        command=data["system"]["command"],
-        fingerprint=data["dataset"]["fingerprint"],
-        dataset_version=str(data["dataset"]["version"]),
+        name=results.system.name,
+        version=results.system.version,
+        command=results.system.command,
+        fingerprint=results.dataset.fingerprint,
+        dataset_version=results.dataset.version,
         metrics=data["metrics"],
         intervals=data["intervals"],
-        submission=_submission(extractor.get("submission")) if isinstance(extractor, dict) else None,
+        submission=_submission(results.provenance.extractor.get("submission")),
         data=data,
-        units=data["units"] if isinstance(data.get("units"), dict) else None,
+        units=data.get("units"),
     )
-
-
-def _is_number_or_none(value) -> bool:
-    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
-
-
-def _is_interval(value) -> bool:
-    return not value or (isinstance(value, dict) and all(_is_number_or_none(value.get(k)) and value.get(k) is not None for k in ("low", "high")))
 
 
 def _submission(value) -> dict | None:
@@ -256,14 +217,6 @@ def csv_cell(value: object) -> object:
     return value
 
 
-def _has(data: dict, dotted: str) -> bool:
-    try:
-        _lookup(data, dotted)
-    except KeyError:
-        return False
-    return True
-
-
 def read_entries() -> list[Entry]:
     entries, errors = [], []
     for path in sorted(paths.RESULTS_DIR.glob("*.json")):
@@ -306,10 +259,10 @@ def _row_json(rank: int | None, entry: Entry) -> dict:
         "version": entry.version,
         "dataset_version": entry.dataset_version,
         "fingerprint": entry.fingerprint,
-        "metrics": {m: _number(entry.metrics.get(m)) for m, _ in COLUMNS},
+        "metrics": {m: _number(entry.metrics.get(m)) for m, _ in columns()},
         "intervals": {
             m: ({"low": _number(entry.intervals[m]["low"]), "high": _number(entry.intervals[m]["high"])} if entry.intervals.get(m) else None)
-            for m, _ in COLUMNS
+            for m, _ in columns()
         },
         "command": entry.command,
         "submission": entry.submission,
@@ -320,12 +273,12 @@ def _csv(rows: list[dict]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     header = ["rank", "system", "version", "status"]
-    for metric, _ in COLUMNS:
+    for metric, _ in columns():
         header += [metric, f"{metric}.low", f"{metric}.high"]
     writer.writerow(header + ["fingerprint", "command"])
     for row in rows:
         line = [row["rank"] if row["rank"] is not None else "", row["system"], row["version"], row["status"]]
-        for metric, _ in COLUMNS:
+        for metric, _ in columns():
             interval = row["intervals"][metric] or {}
             line += [_blank(row["metrics"][metric]), _blank(interval.get("low")), _blank(interval.get("high"))]
         writer.writerow([csv_cell(cell) for cell in line + [row["fingerprint"], row["command"]]])
@@ -354,7 +307,7 @@ def _ranking(current: list[Entry]):
 
 def _bands_markdown(current: list[Entry], ranking) -> list[str]:
     settings = load_settings()
-    title = dict(COLUMNS)[HEADLINE]
+    title = dict(columns())[HEADLINE]
     lines = [
         "",
         "## Rank bands: which differences are significant",
@@ -396,11 +349,11 @@ def _markdown(current: list[Entry], ranks: list[int], stale: list[Entry], card: 
         f"(fingerprint `{card['fingerprint']}`). Scores are percentages with their 95% bootstrap "
         "confidence interval in brackets; systems are ranked by entity strict micro F1.",
         "",
-        "| Rank | System | Version | " + " | ".join(title for _, title in COLUMNS) + " |",
-        "| ---: | --- | --- | " + " | ".join("---:" for _ in COLUMNS) + " |",
+        "| Rank | System | Version | " + " | ".join(title for _, title in columns()) + " |",
+        "| ---: | --- | --- | " + " | ".join("---:" for _ in columns()) + " |",
     ]
     for rank, entry in zip(ranks, current):
-        cells = " | ".join(_cell(entry, metric) for metric, _ in COLUMNS)
+        cells = " | ".join(_cell(entry, metric) for metric, _ in columns())
         lines.append(f"| {rank} | {md_text(entry.name)} | {md_text(entry.version)} | {cells} |")
     if ranking is not None and current:
         lines += _bands_markdown(current, ranking)
@@ -444,7 +397,7 @@ def render(entries: list[Entry] | None = None) -> dict[Path, bytes]:
     board = {
         "dataset": {"name": card["name"], "version": card["version"], "fingerprint": card["fingerprint"]},
         "headline": HEADLINE,
-        "columns": [{"metric": m, "title": t} for m, t in COLUMNS],
+        "columns": [{"metric": m, "title": t} for m, t in columns()],
         "systems": rows,
         "bands": {
             "metric": HEADLINE,

@@ -23,12 +23,13 @@ from string import Template
 from urllib.parse import urlsplit
 
 from benchmark import paths
+from benchmark.scoring import registry
 
 TEMPLATES = paths.TEMPLATES_DIR / "site"
 SYSTEM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 ASSETS = ("site.css", "sort.js")
 # The order of error classes in tables (contract 2: SemEval-2013 / nervaluate vocabulary, then ours).
-ERROR_CLASSES = ("correct", "missed", "spurious", "boundary", "type", "boundary_type", "wrong_speaker", "wrong_cue", "wrong_role", "wrong_trigger")
+ERROR_CLASSES = registry.REGISTRY.all_classes()  # column order of the error tables
 SUBMISSION_FIELDS = ("name", "authors", "organisation", "description", "date", "url")
 
 

@@ -26,9 +26,9 @@ from benchmark.report.compare import (
     check_comparable,
     compare_metric,
     load_settings,
-    read_json,
-    read_scored,
+    scored_from,
 )
+from benchmark.report.results import read_results
 from benchmark.scoring.scorer import HEADLINES
 
 _JOB_NUMBER = re.compile(r"(\d+)_")
@@ -59,18 +59,16 @@ def summary_tables(sweep_dir: Path) -> list:
             metrics.add_row(Text(job.name), "no results.json (the job failed?)")
             continue
         try:
-            data = read_json(path)
+            checked = read_results(path)
         except DataErrors as exc:
             metrics.add_row(Text(job.name), Text(exc.errors[0].message))
             continue
         try:
-            entry = read_scored(path, label=job.name)
+            entry = scored_from(checked, str(path), label=job.name)
         except DataErrors:
-            entry = None  # shown, but not tested (no units, or units that do not check)
-        values = data.get("metrics") if isinstance(data.get("metrics"), dict) else {}
-        system = data.get("system") if isinstance(data.get("system"), dict) else {}
-        name = system.get("name") if isinstance(system.get("name"), str) else "?"
-        metrics.add_row(Text(job.name), Text(name), *(_percent(values.get(m)) for m in HEADLINES))
+            entry = None  # shown, but not tested (no units)
+        values = checked.metrics
+        metrics.add_row(Text(job.name), Text(checked.system.name), *(_percent(values.get(m)) for m in HEADLINES))
         scored.append(entry)
         labels.append(job.name)
     renderables = [metrics]

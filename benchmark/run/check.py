@@ -14,7 +14,7 @@ it is composed from the repository's own ``configs/`` (a built-in
 ``configs/model/NAME.yaml``, or ``model=predictions`` with a committed file
 under ``leaderboard/submissions/``), and the file's recorded overrides are
 only accepted if each is a plain ``key=value`` with a key from
-``ALLOWED_OVERRIDES`` and a value from ``_PLAIN_VALUE`` (no ``_target_``, no
+``ALLOWED_OVERRIDES`` (derived from the typed configs) and a value from ``_PLAIN_VALUE`` (no ``_target_``, no
 ``${...}`` interpolation, no sweep, list, quote or function). Then every field
 that reaches the table (name, version, command, dataset, metrics, intervals,
 submission metadata) is compared with the re-run, not trusted.
@@ -22,8 +22,11 @@ submission metadata) is compared with the re-run, not trusted.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sys
+import types
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,18 +37,42 @@ from benchmark import paths
 from benchmark.data import dataset
 from benchmark.errors import DataError, DataErrors
 from benchmark.report import leaderboard
+from benchmark.report.results import PublishedResults, read_results
+from benchmark.run.config import ScoringConfig
 from benchmark.run.runner import PREDICTIONS_MODEL, builtin_models, inside, run_system
+from benchmark.systems.config import FAMILIES
 
-# Keys a recorded override may set: plain values of the model families and of
-# the scoring (benchmark/run/config.py). Nothing that names code (_target_,
-# _args_, _partial_), no hydra.* key, no new key (+key), no deletion (~key).
-ALLOWED_OVERRIDES = frozenset({
-    "model", "model.name", "model.version",
-    "model.default_label",                       # rules
-    "model.batch_size", "model.strip_titles",    # spacy
-    "model.path", "model.metadata",              # predictions
-    "scoring.bootstrap.resamples", "scoring.bootstrap.seed", "scoring.bootstrap.level",
-})
+_PLAIN_TYPES = (str, int, float, bool)
+
+
+def _plain_keys(node: type, prefix: str) -> set[str]:
+    """Dotted keys of a typed config whose value is a plain scalar (optional or not),
+    nested dataclasses followed; a private field (``_target_``) or a container is none."""
+    keys: set[str] = set()
+    for name, hint in typing.get_type_hints(node).items():
+        if name.startswith("_"):
+            continue
+        options = [a for a in typing.get_args(hint) if a is not type(None)] if typing.get_origin(hint) in (typing.Union, types.UnionType) else [hint]
+        if len(options) == 1 and dataclasses.is_dataclass(options[0]):
+            keys |= _plain_keys(options[0], f"{prefix}.{name}")
+        elif options and all(option in _PLAIN_TYPES for option in options):
+            keys.add(f"{prefix}.{name}")
+    return keys
+
+
+def allowed_overrides() -> frozenset[str]:
+    """Keys a recorded override may set: ``model`` (the config's name), the plain fields of
+    every model family (``benchmark.systems.config.FAMILIES``) and of the run's scoring
+    (``benchmark.run.config.ScoringConfig``), read from the typed configs, so a new
+    extractor's parameters need no second list. Nothing that names code (_target_,
+    _args_, _partial_), no container, no hydra.* key, no new key (+key), no deletion (~key)."""
+    keys = {"model"}
+    for family in FAMILIES.values():
+        keys |= _plain_keys(family, "model")
+    return frozenset(keys | _plain_keys(ScoringConfig, "scoring"))
+
+
+ALLOWED_OVERRIDES = allowed_overrides()
 _OVERRIDE = re.compile(r"(?P<key>[^=]*)=(?P<value>.*)", re.DOTALL)
 _PLAIN_VALUE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*")
 # Fields of a run that differ between two runs of the same system.
@@ -182,8 +209,9 @@ def check_systems(tolerances: dict, extra_overrides: list[str]) -> list[Differen
     for path in sorted(paths.RESULTS_DIR.glob("*.json")):
         system = path.stem
         try:
-            published = leaderboard.read_result(path)
-            leaderboard.entry_from_data(published, path)
+            checked = read_results(path, PublishedResults)
+            leaderboard.entry_from_results(checked, path)
+            published = checked.as_dict()
             overrides = safe_overrides(path, published["system"].get("overrides"))
         except DataErrors as exc:
             differences += [Difference(system, "results file", "refused", str(e)) for e in exc.errors]

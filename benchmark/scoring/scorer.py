@@ -66,6 +66,7 @@ import evaluate
 from benchmark import paths
 from benchmark.data.alignment import TokenIndex
 from benchmark.data.schema import Document
+from benchmark.scoring import registry
 from benchmark.scoring.bootstrap import (
     accuracy_interval,
     f1_from_sums,
@@ -75,18 +76,18 @@ from benchmark.scoring.bootstrap import (
 
 SCORING_VERSION = "2.0"
 PRF = ("precision", "recall", "f1")
-# The headline numbers that get a bootstrap interval, a units block and a documents block.
-HEADLINES = (
-    "ner.strict.micro.f1",
-    "ner.partial.micro.f1",
-    "quotes.content.f1",
-    "quotes.attribution.accuracy",
-    "events.trigger.f1",
-    "events.argument.f1",
-)
+# The headline numbers that get a bootstrap interval, a units block and a documents block
+# (declared in ``benchmark.scoring.registry``, like every metric name).
+HEADLINES = registry.REGISTRY.headlines()
 # errors.jsonl layers, in the order records are written.
-ERROR_LAYERS = ("entities", "quotes.content", "quotes.cue", "quotes.speaker", "events.trigger", "events.argument")
+ERROR_LAYERS = registry.REGISTRY.error_layer_names()
 COREF_METRICS = ("muc", "b3", "ceafe")
+
+
+def _null(sheet: _Sheet, layer: str) -> None:
+    """Every registered metric of a layer the system does not predict is null."""
+    for name in registry.active().names(layer):
+        sheet.metrics[name] = None
 
 
 @lru_cache(maxsize=None)
@@ -278,8 +279,7 @@ def _per_label(records: list[Record]) -> dict[str, list[int]]:
 
 def _score_entities(sheet: _Sheet, gold_docs: Sequence[Document], predicted: Sequence[Document]) -> None:
     if _not_predicted(predicted, "entities"):
-        for prefix in ("strict.micro", "strict.macro", "default.micro", "default.macro", "exact.micro", "partial.micro", "type.micro"):
-            sheet.prf(f"ner.{prefix}", None)
+        _null(sheet, "entities")
         return
     semeval = metric_core("span_overlap")
     strict_table = sheet.sentence_table("ner.strict.micro.f1")
@@ -405,11 +405,7 @@ def _content_tokens(quotes: list[dict]) -> set[int]:
 
 def _score_quotes(sheet: _Sheet, gold_docs: Sequence[Document], predicted: Sequence[Document]) -> None:
     if _not_predicted(predicted, "quotes"):
-        for prefix in ("content", "content.partial", "content.tokens", "cue", "speaker"):
-            sheet.prf(f"quotes.{prefix}", None)
-        for name in ("attribution.accuracy", "attribution.exact.accuracy", "attribution.ggt.accuracy",
-                     "attribution.ggt.strict.accuracy", "content.exact.f1", "content.overlap.f1"):
-            sheet.metrics[f"quotes.{name}"] = None
+        _null(sheet, "quotes")
         return
     core = metric_core("quote_attribution")
     tables = {name: sheet.sentence_table(f"quotes.{name}.f1") for name in ("content", "cue", "speaker")}
@@ -516,8 +512,7 @@ def _argument_records(gold: list[tuple], pred: list[tuple]) -> list[Record]:
 
 def _score_events(sheet: _Sheet, gold_docs: Sequence[Document], predicted: Sequence[Document]) -> None:
     if _not_predicted(predicted, "events"):
-        for prefix in ("events.trigger", "events.trigger.identification", "events.argument", "events.argument.identification"):
-            sheet.prf(prefix, None)
+        _null(sheet, "events")
         return
     arguments_core = metric_core("event_arguments")
     trigger_table = sheet.sentence_table("events.trigger.f1")
@@ -588,9 +583,7 @@ def _score_coreference(sheet: _Sheet, gold_docs: Sequence[Document], predicted: 
             cluster is not None for doc in predicted for _, _, cluster in _coref_items(doc, layer)
         )
         if not has_ids:
-            for name in COREF_METRICS:
-                sheet.prf(f"{prefix}.{name}", None)
-            sheet.metrics[f"{prefix}.conll.f1"] = None
+            _null(sheet, prefix)
             continue
         references = [_mentions(doc, _coref_items(g, layer)) for doc, g in zip(sheet.index, gold_docs)]
         predictions = [_mentions(doc, _coref_items(p, layer)) for doc, p in zip(sheet.index, predicted)]
@@ -601,6 +594,21 @@ def _score_coreference(sheet: _Sheet, gold_docs: Sequence[Document], predicted: 
 
 
 # --------------------------------------------------------------------------- blocks of a result
+
+
+def _score_registered(sheet: _Sheet, predicted: Sequence[Document]) -> None:
+    """Metrics registered with their own ``compute``: from the match records of every error
+    layer over the test set, null when their layer is not predicted."""
+    for metric in registry.active().computed():
+        base = metric.layer.removeprefix("coref.")
+        if _not_predicted(predicted, base):
+            sheet.metrics[metric.name] = None
+            continue
+        records: dict[str, list[Record]] = {layer: [] for layer in ERROR_LAYERS}
+        for per_doc in sheet.records.values():
+            for layer, rows in per_doc.items():
+                records.setdefault(layer, []).extend(rows)
+        sheet.metrics[metric.name] = float(metric.compute(records))
 
 
 def _units(sheet: _Sheet) -> dict[str, dict]:
@@ -745,6 +753,7 @@ def score(
     advance("layers")
     _score_events(sheet, gold, predicted)
     _score_coreference(sheet, gold, predicted)
+    _score_registered(sheet, predicted)
     advance("layers")
     units = _units(sheet)
     sheet.alignment.pop("gold", None)
