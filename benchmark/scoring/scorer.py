@@ -77,7 +77,7 @@ from benchmark.scoring.bootstrap import (
     resampled_sums,
 )
 
-SCORING_VERSION = "2.0"
+SCORING_VERSION = "2.1"
 PRF = ("precision", "recall", "f1")
 # The headline numbers that get a bootstrap interval, a units block and a documents block.
 HEADLINES = (
