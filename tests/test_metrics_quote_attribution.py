@@ -201,14 +201,27 @@ def test_nested_quotation_pairs_with_its_own_gold(metric):
 
 
 def test_gender_gap_tracker_thresholds(metric):
-    """GGT: matched when the prediction covers >= 0.3 (lenient) / 0.8 (strict) of the gold
-    content; accuracy over matched quotations only."""
+    """GGT: matched when the prediction covers more than 0.3 (lenient) / 0.8 (strict) of the
+    gold content; accuracy over matched quotations only."""
     references = [[gold([(0, 100)], [(200, 205)]), gold([(300, 400)], [(500, 505)])]]
     predictions = [[pred([(0, 50)], (200, 205)), pred([(300, 390)], (600, 605))]]
     out = score(metric, predictions, references)
     assert out["ggt_lenient"]["n_content_found"] == 2 and out["ggt_lenient"]["accuracy"] == 0.5
     assert out["ggt_strict"]["n_content_found"] == 1 and out["ggt_strict"]["accuracy"] == 0.0
     assert out["overlap"]["accuracy"] == 0.5  # end to end: over every gold quotation
+
+
+@pytest.mark.parametrize(("covered", "lenient", "strict"), [(3, 0, 0), (4, 1, 0), (8, 1, 0), (9, 1, 1), (10, 1, 1)])
+def test_gender_gap_tracker_threshold_is_strictly_more_than(metric, covered, lenient, strict):
+    """GGT's evaluate_quotes.py keeps a pair when ``score > match_threshold`` (score: the
+    covered share of the gold quotation, a float division): 3 of 10 positions is not a
+    match at 0.3, nor 8 of 10 at 0.8."""
+    references = [[gold([(0, 10)], [(20, 25)])]]
+    predictions = [[pred([(0, covered)], (20, 25))]]
+    out = score(metric, predictions, references)
+    assert out["ggt_lenient"]["n_content_found"] == lenient
+    assert out["ggt_strict"]["n_content_found"] == strict
+    assert out["overlap"]["n_content_found"] == 1
 
 
 def test_partial_credit_is_the_overlap_f1_of_each_pair(metric):

@@ -146,3 +146,24 @@ def test_scoring_is_deterministic(rows, gold):
     (doc,) = gold
     predicted = [_with(doc, entities=doc.entities[::2], quotes=doc.quotes[1:], events=doc.events[:5])]
     assert scoring.score(rows, gold, predicted, CONFIG) == scoring.score(rows, gold, predicted, CONFIG)
+
+
+def test_provenance_lists_every_package_a_metric_module_imports():
+    """A library that a metric module calls can change a score: its version is recorded."""
+    import ast
+    from importlib import metadata
+
+    from benchmark import paths
+    from benchmark.run import provenance
+
+    distributions = metadata.packages_distributions()
+    imported = set()
+    for module in sorted(paths.METRICS_DIR.glob("*/*.py")):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module] if isinstance(node, ast.ImportFrom) else []
+            imported |= {name.split(".")[0] for name in names if name}
+    needed = {dist.lower() for name in imported for dist in distributions.get(name, [])}
+    assert {"seqeval", "scorch", "scipy", "numpy"} <= needed
+    assert needed <= {name.lower() for name in provenance.SCORED_PACKAGES}
+    versions = provenance.package_versions()
+    assert all(versions[name] for name in ("scorch", "scipy", "seqeval"))

@@ -4,6 +4,8 @@ The issue's "done when" cases, and the agreement of the fast path with seqeval o
 whole documents and with the evaluate modules it calls.
 """
 
+import json
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,7 +14,8 @@ from seqeval.scheme import IOB2
 
 from benchmark.data.alignment import TokenIndex, spans_to_tags, tokenize
 from benchmark.data.dataset import documents, load_test_split, to_row
-from benchmark.data.schema import Document, EntityMention, Span
+from benchmark.data.schema import Document, EntityMention, Quote, Span
+from benchmark.errors import DataError
 from benchmark.scoring import scorer as scoring
 
 CONFIG = {"bootstrap": {"resamples": 100, "seed": 7, "level": 0.95}}
@@ -266,9 +269,133 @@ def test_coreference_is_scored_with_ids_and_null_without(rows, gold):
 
 def test_coreference_counts_a_span_given_twice_once(rows, gold):
     rows, gold, doc = _alone(rows, gold)
-    last = max(m.entity for m in doc.entities) + "_copy"  # sorts after every id: the original keeps the span
+    last = max(m.entity for m in doc.entities) + "_copy"  # listed after the original, which is seen first and keeps the span
     copy = doc.entities[0].model_copy(update={"label": "ORG" if doc.entities[0].label != "ORG" else "PER", "entity": last})
     metrics = scoring.score(rows, gold, [_with(doc, entities=[*doc.entities, copy])], CONFIG)["metrics"]
     assert metrics["ner.strict.micro.precision"] < 1.0  # a wrong-type copy is a false alarm for NER ...
     coref = {name: value for name, value in metrics.items() if name.startswith("coref.entities.")}
     assert coref and set(coref.values()) == {1.0}  # ... but one mention for coreference: nothing spurious
+
+
+def test_coreference_keeps_the_first_seen_cluster_whatever_the_ids(rows, gold):
+    """The issue's case: gold {A, B}; prediction e1 = {A, B as PER}, e2 = {B as ORG, C}.
+    B is given twice; the reference scorer v8.01 keeps the cluster read first (e1, whose
+    A comes first in the document) and gives 0.822 however the ids are spelled or the
+    mentions listed; sorting by id gave 0.315 once the two id strings were swapped."""
+    text = "Jean Dupont arrive. Dupont parle. Marie Curie vient."
+    a, b, c = (0, 11), (20, 26), (34, 45)
+
+    def mention(span, label, entity):
+        return EntityMention(start=span[0], end=span[1], label=label, entity=entity)
+
+    gold_doc = Document(id="d", text=text, entities=[mention(a, "PER", "x"), mention(b, "PER", "x")], quotes=[], events=[])
+    row = to_row(gold_doc)
+    scores = set()
+    for first, second in (("e1", "e2"), ("e2", "e1"), ("zz", "aa"), ("aa", "zz")):
+        listed = [mention(a, "PER", first), mention(b, "PER", first), mention(b, "ORG", second), mention(c, "PER", second)]
+        for order in (listed, listed[::-1]):
+            pred_doc = Document(id="d", text=text, entities=order, quotes=[], events=[])
+            metrics = scoring.score([row], [gold_doc], [pred_doc], CONFIG)["metrics"]
+            scores.add(round(metrics["coref.entities.conll.f1"], 3))
+    assert scores == {0.822}
+
+
+def test_score_refuses_inputs_that_do_not_pair_up(rows, gold):
+    """Two gold documents and one prediction used to score F1 1.0, the second document
+    dropped by zip; now the first mismatch of length or id is named."""
+    rows, gold, doc = _alone(rows, gold)
+    other = doc.model_copy(update={"id": "other"})
+    other_row = dict(rows[0], id="other")
+    with pytest.raises(DataError, match="2 dataset rows, 2 gold and 1 predicted documents"):
+        scoring.score([rows[0], other_row], [doc, other], [doc], CONFIG)
+    with pytest.raises(DataError, match=rf"field id: document 1: dataset row 'other', gold 'other', prediction '{doc.id}'"):
+        scoring.score([rows[0], other_row], [doc, other], [doc, doc], CONFIG)
+    assert scoring.score([rows[0], other_row], [doc, other], [doc, other], CONFIG)["metrics"]["ner.strict.micro.f1"] == 1.0
+
+
+def test_ner_scores_come_from_seqeval_and_overlaps_from_the_multiset_scorer(rows, gold):
+    rows, gold, doc = _alone(rows, gold)
+    flat = scoring.score(rows, gold, [_with(doc, entities=doc.entities[1:])], CONFIG)
+    assert flat["ner_source"] == {"scorer": "seqeval", "reason": None}
+    copy = doc.entities[0].model_copy(update={"label": "ORG" if doc.entities[0].label != "ORG" else "PER"})
+    overlapping = scoring.score(rows, gold, [_with(doc, entities=[*doc.entities, copy])], CONFIG)
+    assert overlapping["ner_source"]["scorer"] == "multiset"
+    assert overlapping["ner_source"]["reason"] == f"document {doc.id}, predicted: overlapping, nested or duplicate entities (IOB2 tags cannot hold them)"
+    n = len(doc.entities)
+    assert overlapping["metrics"]["ner.strict.micro.precision"] == n / (n + 1)  # the copy is a false alarm
+
+
+def test_a_disagreement_between_seqeval_and_the_multiset_scorer_fails_the_run(rows, gold, monkeypatch):
+    core = scoring.metric_core("seqeval_tags")
+    real = core.compute
+
+    def off_by_one(*args, **kwargs):
+        out = real(*args, **kwargs)
+        return out | {"n_correct": out["n_correct"] - 1}
+
+    monkeypatch.setattr(core, "compute", off_by_one)
+    with pytest.raises(RuntimeError, match=r"scorer bug: seqeval \(strict\) counts"):
+        scoring.score(rows, gold, gold, CONFIG)
+
+
+def test_errors_jsonl_keeps_a_line_separator_on_its_line(rows, gold, tmp_path):
+    """A U+2028 in a record's text is escaped: one record, one line, for any reader."""
+    from benchmark.run.runner import RunOutput, write_run
+
+    row = {"layer": "entities", "doc": "d", "gold": {"text": "a\u2028b\u2029c\x85d"}}
+    write_run(RunOutput(results={}, predictions=[], errors=[row, row]), tmp_path)
+    text = (tmp_path / "errors.jsonl").read_text(encoding="utf-8")
+    assert len(text.splitlines()) == 2
+    assert [json.loads(line) for line in text.splitlines()] == [row, row]
+
+
+# --- the quotation fast path equals its evaluate module ----------------------------------
+
+
+@st.composite
+def _quotes(draw):
+    """Random quotations over the fixed text: one or two content segments, an optional
+    speaker, overlapping, nested and duplicate quotations allowed."""
+    quotes = []
+    for i in range(draw(st.integers(0, 4))):
+        starts = sorted(draw(st.lists(st.integers(0, len(_TOKENS) - 1), min_size=1, max_size=2, unique=True)))
+        content = []
+        for j, start in enumerate(starts):
+            limit = starts[j + 1] if j + 1 < len(starts) else len(_TOKENS)
+            stop = draw(st.integers(start + 1, limit))
+            content.append(Span(start=_TOKENS[start][0], end=_TOKENS[stop - 1][1]))
+        speaker = None
+        if draw(st.booleans()):
+            s = draw(st.integers(0, len(_TOKENS) - 1))
+            speaker = Span(start=_TOKENS[s][0], end=_TOKENS[s][1])
+        quotes.append(Quote(id=f"q{i}", kind="direct", content=content, speaker=speaker))
+    return quotes
+
+
+@settings(max_examples=400, deadline=None)
+@given(gold_quotes=_quotes(), pred_quotes=_quotes())
+def test_quotation_fast_path_equals_quote_attribution_compute(gold_quotes, pred_quotes):
+    """The scorer calls the module's pure-python core on its own sorted inputs; the
+    module's public compute on the same widened quotations gives the same numbers."""
+    gold_doc = Document(id="d", text=_TEXT, entities=[], quotes=gold_quotes, events=[])
+    pred_doc = Document(id="d", text=_TEXT, entities=[], quotes=pred_quotes, events=[])
+    row = to_row(Document(id="d", text=_TEXT, entities=[], quotes=[], events=[]))  # tokens only: tags cannot nest quotations
+    metrics = scoring.score([row], [gold_doc], [pred_doc], CONFIG)["metrics"]
+    index = TokenIndex.from_row(row)
+
+    def widened(span):
+        return list(index.widen(span.start, span.end)[0])
+
+    references = [[{"content": [widened(s) for s in q.content], "speaker_targets": [widened(q.speaker)] if q.speaker else []}
+                   for q in gold_quotes]]
+    predictions = [[{"content": [widened(s) for s in q.content], "speaker": widened(q.speaker) if q.speaker else None}
+                    for q in pred_quotes]]
+    out = scoring.metric_core("quote_attribution").compute(predictions, references)  # what the module's _compute runs
+    assert metrics["quotes.attribution.accuracy"] == out["overlap"]["accuracy"]
+    assert metrics["quotes.attribution.exact.accuracy"] == out["exact"]["accuracy"]
+    assert metrics["quotes.attribution.ggt.accuracy"] == out["ggt_lenient"]["accuracy"]
+    assert metrics["quotes.attribution.ggt.strict.accuracy"] == out["ggt_strict"]["accuracy"]
+    assert metrics["quotes.content.exact.f1"] == out["exact"]["content_f1"]
+    assert metrics["quotes.content.overlap.f1"] == out["overlap"]["content_f1"]
+    for key in ("precision", "recall", "f1"):
+        assert metrics[f"quotes.content.partial.{key}"] == pytest.approx(out["partial"][key], abs=1e-12)

@@ -9,7 +9,10 @@ from importlib import metadata
 
 from benchmark import paths
 
-# Every distribution whose version can move a score.
+# Every distribution whose version can move a score: the extractors' (spaCy and its
+# models), the data loading's, and every library a metric module calls (seqeval for the
+# NER scores, scorch for coreference, scipy's assignment solver and numpy for quotation
+# pairing and the bootstrap).
 SCORED_PACKAGES = (
     "newsbench",
     "spacy",
@@ -18,6 +21,8 @@ SCORED_PACKAGES = (
     "datasets",
     "evaluate",
     "seqeval",
+    "scorch",
+    "scipy",
     "scikit-learn",
     "numpy",
     "hydra-core",

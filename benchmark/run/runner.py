@@ -16,7 +16,6 @@ published from outside ``leaderboard/submissions/`` or under a built-in's name.
 from __future__ import annotations
 
 import difflib
-import json
 import sys
 import time
 from collections.abc import Iterator
@@ -148,6 +147,7 @@ def run_system(cfg: DictConfig, overrides: list[str]) -> RunOutput:
         steps.start("bootstrap", "bootstrap intervals", len(scoring.HEADLINES))
         report = scoring.score(rows, gold, predicted, OmegaConf.to_container(cfg.scoring, resolve=True), steps.advance)
     errors = report.pop("error_records")
+    ner_source = report.pop("ner_source")
     reproduce = [o for o in overrides if not o.startswith(("publish=", "quiet="))]  # neither changes a score
     results = {
         "system": {
@@ -171,6 +171,7 @@ def run_system(cfg: DictConfig, overrides: list[str]) -> RunOutput:
             "extractor": extractor.provenance(),
             "scoring": OmegaConf.to_container(cfg.scoring, resolve=True),
             "scoring_version": scoring.SCORING_VERSION,
+            "ner_source": ner_source,
             "started_at": started.isoformat(timespec="seconds"),
             "duration_seconds": round(time.perf_counter() - clock, 3),
         },
@@ -181,7 +182,7 @@ def run_system(cfg: DictConfig, overrides: list[str]) -> RunOutput:
 def write_run(output: RunOutput, directory: Path) -> Path:
     lines = "".join(jsonl_line(d.model_dump(mode="json", exclude_none=True)) for d in output.predictions)
     atomic_write_text(directory / "predictions.jsonl", lines)
-    errors = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in output.errors)
+    errors = "".join(jsonl_line(row) for row in output.errors)  # a U+2028 in a text stays on its line
     atomic_write_text(directory / "errors.jsonl", errors)
     path = directory / "results.json"
     atomic_write_text(path, canonical_json(output.results))

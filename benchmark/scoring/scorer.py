@@ -24,10 +24,13 @@ the same numbers, and both to seqeval, nervaluate and the coreference scorer.
 Metric names (``results.json`` → ``metrics``), all values in [0, 1] or null
 when the system does not predict the layer:
 - ``ner.strict.{micro,macro}.{precision,recall,f1}``: exact (start, end, label)
-  matches, one to one; on non-overlapping spans this is seqeval strict (IOB2)
-  on whole-document tags. ``ner.default.*``: seqeval's conlleval-compatible
-  mode, which reads the well-formed tags of spans exactly as strict mode does,
-  so the two are equal here (they differ only on malformed tag input);
+  matches, computed by seqeval (the ``seqeval_tags`` module, strict IOB2) on
+  whole-document tags, and held exactly equal to the multiset matcher's counts;
+  where gold or predicted entities overlap or repeat (tags cannot hold them) the
+  multiset matcher's numbers, one to one, are used and ``ner_source`` says so.
+  ``ner.default.*``: seqeval's conlleval-compatible mode, which reads the
+  well-formed tags of spans exactly as strict mode does, so the two are equal
+  here (they differ only on malformed tag input);
 - ``ner.{exact,partial,type}.micro.{precision,recall,f1}``: SemEval-2013 9.1 as
   nervaluate 1.x counts it, per document;
 - ``quotes.content.{precision,recall,f1}`` (headline): one unit per quotation, a
@@ -40,8 +43,8 @@ when the system does not predict the layer:
   / speaker span, exact match;
 - ``quotes.attribution.accuracy`` (overlap pairing, optimal one to one),
   ``quotes.attribution.exact.accuracy``, and the Gender Gap Tracker's variant
-  ``quotes.attribution.ggt.accuracy`` (>= 0.3 of the gold content covered) and
-  ``quotes.attribution.ggt.strict.accuracy`` (>= 0.8), accuracy over matched
+  ``quotes.attribution.ggt.accuracy`` (> 0.3 of the gold content covered, GGT's
+  ``>``) and ``quotes.attribution.ggt.strict.accuracy`` (> 0.8), accuracy over matched
   quotations only;
 - ``events.trigger.{precision,recall,f1}`` (typed) and
   ``events.trigger.identification.*``; ``events.argument.{precision,recall,f1}``
@@ -64,6 +67,7 @@ from types import ModuleType
 import evaluate
 
 from benchmark import paths
+from benchmark.errors import DataError
 from benchmark.data.alignment import TokenIndex
 from benchmark.data.schema import Document
 from benchmark.scoring import registry
@@ -74,7 +78,7 @@ from benchmark.scoring.bootstrap import (
     resampled_sums,
 )
 
-SCORING_VERSION = "2.0"
+SCORING_VERSION = "2.1"
 PRF = ("precision", "recall", "f1")
 # The headline numbers that get a bootstrap interval, a units block and a documents block
 # (declared in ``benchmark.scoring.registry``, like every metric name).
@@ -214,6 +218,7 @@ class _Sheet:
     records: dict[int, dict[str, list[Record]]] = field(default_factory=dict)  # doc -> layer -> records
     classes: dict[str, Counter] = field(default_factory=dict)  # layer -> (label, class) -> n
     alignment: dict[str, dict[str, int]] = field(default_factory=dict)
+    ner_source: dict[str, str | None] = field(default_factory=dict)  # who computed ner.strict/default, and why
 
     def prf(self, prefix: str, scores: dict | None) -> None:
         for key in PRF:
@@ -285,11 +290,15 @@ def _score_entities(sheet: _Sheet, gold_docs: Sequence[Document], predicted: Seq
     strict_table = sheet.sentence_table("ner.strict.micro.f1")
     partial_table = sheet.sentence_table("ner.partial.micro.f1")
     totals, labels = [0, 0, 0], {}
+    all_gold: list[list[Span]] = []
+    all_pred: list[list[Span]] = []
     scheme_totals = {s: dict.fromkeys(("correct", "incorrect", "partial", "missed", "spurious"), 0) for s in semeval.SCHEMES}
     label_schemes: dict[str, dict] = {}
-    for d, (doc, g_rec, p_rec) in enumerate(zip(sheet.index, gold_docs, predicted)):
+    for d, (doc, g_rec, p_rec) in enumerate(zip(sheet.index, gold_docs, predicted, strict=True)):
         gold = _entity_spans(sheet, doc, g_rec, False)
         pred = _entity_spans(sheet, doc, p_rec, True)
+        all_gold.append(gold)
+        all_pred.append(pred)
         records = match_spans("entities", gold, pred)
         sheet.add_records(d, "entities", records)
         _tally(strict_table, d, doc, records)
@@ -314,18 +323,76 @@ def _score_entities(sheet: _Sheet, gold_docs: Sequence[Document], predicted: Seq
             for scheme, counts in per_scheme.items():
                 for outcome, n in counts.items():
                     into[scheme][outcome] += n
-    table = {label: prf(*c) | {"support": c[2]} for label, c in sorted(labels.items())}
-    micro = prf(*totals)
-    macro = {k: (sum(row[k] for row in table.values()) / len(table) if table else 0.0) for k in PRF}
-    for mode in ("strict", "default"):
-        sheet.prf(f"ner.{mode}.micro", micro)
-        sheet.prf(f"ner.{mode}.macro", macro)
-        sheet.tables[f"ner.{mode}"] = table
+    _seqeval_scores(sheet, all_gold, all_pred, totals, labels)
     for scheme in ("exact", "partial", "type"):
         sheet.prf(f"ner.{scheme}.micro", semeval.scores(scheme, scheme_totals[scheme]))
     sheet.tables["ner.semeval"] = {
         label: {scheme: semeval.scores(scheme, c) for scheme, c in per.items()} for label, per in sorted(label_schemes.items())
     }
+
+
+def _not_flat(spans: list[Span]) -> str | None:
+    """Why IOB2 tags cannot hold these sorted spans (an empty, overlapping, nested or
+    duplicate span), or None when they can, one tag per token."""
+    end = 0
+    for start, stop, _ in spans:
+        if stop <= start:
+            return "an entity covering no token"
+        if start < end:
+            return "overlapping, nested or duplicate entities"
+        end = stop
+    return None
+
+
+def _iob2(spans: list[Span], n_tokens: int) -> list[str]:
+    """Whole-document IOB2 tags of flat spans."""
+    tags = ["O"] * n_tokens
+    for start, stop, label in spans:
+        tags[start] = "B-" + label
+        tags[start + 1 : stop] = ["I-" + label] * (stop - start - 1)
+    return tags
+
+
+def _multiset_scores(sheet: _Sheet, totals: list[int], labels: dict[str, list[int]]) -> None:
+    """ner.strict/default from the multiset matcher: the only scorer of units that tags cannot hold."""
+    table = {label: prf(*c) | {"support": c[2]} for label, c in sorted(labels.items())}
+    macro = {k: (sum(row[k] for row in table.values()) / len(table) if table else 0.0) for k in PRF}
+    for mode in ("strict", "default"):
+        sheet.prf(f"ner.{mode}.micro", prf(*totals))
+        sheet.prf(f"ner.{mode}.macro", macro)
+        sheet.tables[f"ner.{mode}"] = table
+
+
+def _seqeval_scores(sheet: _Sheet, gold: list[list[Span]], pred: list[list[Span]], totals: list[int],
+                    labels: dict[str, list[int]]) -> None:
+    """ner.strict.* and ner.default.* computed by seqeval (the seqeval_tags module, once
+    per run, one whole-document IOB2 sequence per document), held to the multiset
+    matcher's counts: on flat spans the two must agree exactly, per label, or the run
+    fails. Where a document's gold or predicted entities overlap or repeat, tags cannot
+    hold them and the multiset matcher's numbers are used; ``sheet.ner_source`` says which."""
+    for doc, g, p in zip(sheet.index, gold, pred, strict=True):
+        for side, spans in (("gold", g), ("predicted", p)):
+            reason = _not_flat(spans)
+            if reason:
+                _multiset_scores(sheet, totals, labels)
+                sheet.ner_source = {"scorer": "multiset",
+                                    "reason": f"document {doc.id}, {side}: {reason} (IOB2 tags cannot hold them)"}
+                return
+    core = metric_core("seqeval_tags")
+    references = [_iob2(g, len(doc.starts)) for doc, g in zip(sheet.index, gold, strict=True)]
+    predictions = [_iob2(p, len(doc.starts)) for doc, p in zip(sheet.index, pred, strict=True)]
+    for mode in ("strict", "default"):
+        out = core.compute(predictions, references, mode=mode, scheme="IOB2", zero_division=0)
+        seqeval_counts = [out["n_correct"], out["n_predicted"], out["n_gold"]]
+        if seqeval_counts != list(totals) or out["counts"] != {label: list(c) for label, c in sorted(labels.items())}:
+            raise RuntimeError(
+                f"scorer bug: seqeval ({mode}) counts {seqeval_counts}, per label {out['counts']}, differ from the "
+                f"multiset matcher's {list(totals)}, per label {dict(sorted(labels.items()))} on flat entities"
+            )
+        sheet.prf(f"ner.{mode}.micro", out["micro"])
+        sheet.prf(f"ner.{mode}.macro", out["macro"])
+        sheet.tables[f"ner.{mode}"] = out["labels"]
+    sheet.ner_source = {"scorer": "seqeval", "reason": None}
 
 
 # --------------------------------------------------------------------------- quotations
@@ -413,7 +480,7 @@ def _score_quotes(sheet: _Sheet, gold_docs: Sequence[Document], predicted: Seque
     variants = {v: [0, 0, 0, 0] for v in core.VARIANTS}  # attributed, found, predicted, gold
     partial_credit, tokens = 0.0, [0, 0, 0]
     ids, outcomes = [], []
-    for d, (doc, g_rec, p_rec) in enumerate(zip(sheet.index, gold_docs, predicted)):
+    for d, (doc, g_rec, p_rec) in enumerate(zip(sheet.index, gold_docs, predicted, strict=True)):
         gold, pred = _gold_quotes(sheet, doc, g_rec), _pred_quotes(sheet, doc, p_rec)
         order = sorted(range(len(gold)), key=lambda g: (gold[g]["content"], gold[g]["targets"]))
         s_gold = [gold[g] for g in order]
@@ -438,7 +505,7 @@ def _score_quotes(sheet: _Sheet, gold_docs: Sequence[Document], predicted: Seque
             row[2] += len(s_pred)
             row[3] += len(s_gold)
         partial_credit += result["partial"]
-        by_sorted = dict(zip(order, result["overlap"][1]))
+        by_sorted = dict(zip(order, result["overlap"][1], strict=True))
         for g, quote in enumerate(gold):
             ids.append(f"{doc.id}#{quote['id']}")
             outcomes.append([by_sorted[g], 1])
@@ -470,7 +537,7 @@ def _events(sheet: _Sheet, doc: TokenIndex, record: Document, predicted: bool) -
     for e in record.events or []:
         start, end = _widen(sheet, trigger_layer, doc, e.trigger.start, e.trigger.end)
         arguments = [
-            dict(zip(("start", "end"), _widen(sheet, argument_layer, doc, a.start, a.end)), role=a.role) for a in e.arguments
+            dict(zip(("start", "end"), _widen(sheet, argument_layer, doc, a.start, a.end), strict=True), role=a.role) for a in e.arguments
         ]
         events.append({"type": e.type, "trigger": {"start": start, "end": end}, "arguments": arguments})
     return events
@@ -519,7 +586,7 @@ def _score_events(sheet: _Sheet, gold_docs: Sequence[Document], predicted: Seque
     argument_table = sheet.sentence_table("events.argument.f1")
     typed, untyped, labels = [0, 0, 0], [0, 0, 0], {}
     argument_counts = {task: [0, 0, 0] for task in arguments_core.TASKS}
-    for d, (doc, g_rec, p_rec) in enumerate(zip(sheet.index, gold_docs, predicted)):
+    for d, (doc, g_rec, p_rec) in enumerate(zip(sheet.index, gold_docs, predicted, strict=True)):
         gold, pred = _events(sheet, doc, g_rec, False), _events(sheet, doc, p_rec, True)
         gold_triggers = sorted((e["trigger"]["start"], e["trigger"]["end"], e["type"]) for e in gold)
         pred_triggers = sorted((e["trigger"]["start"], e["trigger"]["end"], e["type"]) for e in pred)
@@ -535,7 +602,7 @@ def _score_events(sheet: _Sheet, gold_docs: Sequence[Document], predicted: Seque
         identified = match_spans("events.trigger", [(s, e, "TRIGGER") for s, e, _ in gold_triggers], [(s, e, "TRIGGER") for s, e, _ in pred_triggers])
         for i, c in enumerate(count(identified)):
             untyped[i] += c
-        for task, p_set, g_set in zip(arguments_core.TASKS, arguments_core.tuples(pred), arguments_core.tuples(gold)):
+        for task, p_set, g_set in zip(arguments_core.TASKS, arguments_core.tuples(pred), arguments_core.tuples(gold), strict=True):
             for i, c in enumerate(arguments_core.count(p_set, g_set)):
                 argument_counts[task][i] += c
         arg_records = _argument_records(_argument_units(gold), _argument_units(pred))
@@ -554,16 +621,24 @@ def _score_events(sheet: _Sheet, gold_docs: Sequence[Document], predicted: Seque
 def _mentions(doc: TokenIndex, items: list[tuple[int, int, str | None]]) -> list[dict]:
     """Coreference mentions on canonical-widened character spans. A mention without an
     id is a singleton cluster of its own. A mention is its span in the CoNLL scorer, so
-    a span given twice (a wrong-type copy, two spans widened onto the same tokens)
-    is one mention: the first in (start, end, cluster) order keeps its cluster."""
-    seen: dict[tuple[int, int], str] = {}
+    a span given twice (a wrong-type copy, two spans widened onto the same tokens) is
+    one mention, kept in the cluster seen first in the document, as the reference
+    scorer v8.01 keeps the first it reads: clusters rank by their first mention in
+    document order (record order among equal spans). The cluster ids' spelling never
+    decides (sorting by id made the same partition score 0.822 or 0.315)."""
+    widened = []
     for i, (start, end, cluster) in enumerate(items):
         (first, stop), _ = doc.widen(start, end)
         span = doc.chars(first, stop) if stop > first else (start, end)
-        key = cluster if cluster is not None else f"\0singleton-{i}"
-        if span not in seen or key < seen[span]:
-            seen[span] = key
-    return [{"start": s, "end": e, "cluster": c} for (s, e), c in sorted(seen.items())]
+        widened.append((span, cluster if cluster is not None else f"\0singleton-{i}"))
+    in_document_order = sorted(widened, key=lambda mention: mention[0])  # stable: record order among equal spans
+    first_seen: dict[str, int] = {}
+    for rank, (_, key) in enumerate(in_document_order):
+        first_seen.setdefault(key, rank)
+    kept: dict[tuple[int, int], str] = {}
+    for span, key in sorted(in_document_order, key=lambda mention: (mention[0], first_seen[mention[1]])):
+        kept.setdefault(span, key)
+    return [{"start": s, "end": e, "cluster": c} for (s, e), c in sorted(kept.items())]
 
 
 def _coref_items(record: Document, layer: str) -> list[tuple[int, int, str | None]]:
@@ -585,8 +660,8 @@ def _score_coreference(sheet: _Sheet, gold_docs: Sequence[Document], predicted: 
         if not has_ids:
             _null(sheet, prefix)
             continue
-        references = [_mentions(doc, _coref_items(g, layer)) for doc, g in zip(sheet.index, gold_docs)]
-        predictions = [_mentions(doc, _coref_items(p, layer)) for doc, p in zip(sheet.index, predicted)]
+        references = [_mentions(doc, _coref_items(g, layer)) for doc, g in zip(sheet.index, gold_docs, strict=True)]
+        predictions = [_mentions(doc, _coref_items(p, layer)) for doc, p in zip(sheet.index, predicted, strict=True)]
         out = load_metric("coreference").compute(predictions=predictions, references=references)
         for name in COREF_METRICS:
             sheet.prf(f"{prefix}.{name}", out[name])
@@ -640,7 +715,7 @@ def _documents(sheet: _Sheet, units: dict[str, dict]) -> dict[str, dict]:
     sums: dict[str, dict[str, list[float]]] = {doc.id: {} for doc in sheet.index}
     for metric, block in units.items():
         width = 2 if block["kind"] == "accuracy" else 3
-        for unit_id, counts in zip(block["ids"], block["counts"]):
+        for unit_id, counts in zip(block["ids"], block["counts"], strict=True):
             doc_id = unit_id.rsplit("#", 1)[0]
             row = sums[doc_id].setdefault(metric, [0] * width)
             for i in range(width):
@@ -659,7 +734,7 @@ def _intervals(units: dict[str, dict], bootstrap: dict, advance: Callable[[str],
     sentence_metrics = [m for m in HEADLINES if m in units and units[m]["kind"] == "f1"]
     if sentence_metrics and units[sentence_metrics[0]]["counts"]:
         sums = resampled_sums([units[m]["counts"] for m in sentence_metrics], n_resamples=n, seed=seed)
-        for metric, resampled in zip(sentence_metrics, sums):
+        for metric, resampled in zip(sentence_metrics, sums, strict=True):
             low, high = f1_from_sums(resampled, level)
             intervals[metric] = {"low": low, "high": high, "units": len(units[metric]["counts"])}
     for metric in HEADLINES:
@@ -734,6 +809,21 @@ def _ignore(step: str) -> None:
     pass
 
 
+def check_aligned(rows: Sequence[dict], gold: Sequence[Document], predicted: Sequence[Document]) -> None:
+    """Refuse, naming the first mismatch, inputs that are not the same documents in the
+    same order: every layer pairs them by position (``zip``), which would drop the
+    documents after the shorter list and score one document against another."""
+    if not len(rows) == len(gold) == len(predicted):
+        raise DataError("scorer input", None, "documents",
+                        f"{len(rows)} dataset rows, {len(gold)} gold and {len(predicted)} predicted documents: "
+                        "every document needs a row, a gold record and a prediction, in the same order")
+    for i, (row, g, p) in enumerate(zip(rows, gold, predicted, strict=True)):
+        if not row["id"] == g.id == p.id:
+            raise DataError("scorer input", p.id, "id",
+                            f"document {i}: dataset row {row['id']!r}, gold {g.id!r}, prediction {p.id!r} "
+                            "(the same documents must come in the same order)")
+
+
 def score(
     rows: Sequence[dict], gold: Sequence[Document], predicted: Sequence[Document], config: dict,
     advance: Callable[[str], None] = _ignore, errors: bool = True,
@@ -745,7 +835,12 @@ def score(
 
     ``advance("layers")`` is called after each of ``LAYERS`` (events with coreference),
     ``advance("bootstrap")`` for each of ``HEADLINES`` (the runner's progress bars); it
-    sees no data and changes nothing."""
+    sees no data and changes nothing.
+
+    The three sequences must describe the same documents in the same order: the
+    first mismatch of length or id is refused (a shorter prediction list would
+    otherwise drop documents silently)."""
+    check_aligned(rows, gold, predicted)
     sheet = _Sheet(index=[TokenIndex.from_row(row) for row in rows])
     _score_entities(sheet, gold, predicted)
     advance("layers")
@@ -766,6 +861,7 @@ def score(
         "documents": _documents(sheet, units),
         "errors": errors_block(sheet),
         "error_records": error_records(sheet) if errors else [],
+        "ner_source": sheet.ner_source or None,
     }
 
 

@@ -10,8 +10,9 @@ own gold and not with its parent. A speaker is right when the predicted speaker
 span hits one of the gold quotation's speaker targets (the gold speaker span and
 the other mentions of its entity, which the guidelines only annotate when named).
 The Gender Gap Tracker's evaluation is reported beside it (``ggt``): a gold
-quotation is matched when a prediction covers at least 0.3 (lenient) or 0.8
-(strict) of it, and accuracy is over matched quotations only.
+quotation is matched when a prediction covers more than 0.3 (lenient) or 0.8
+(strict) of it (GGT's ``>``: exactly 0.3 is not enough), and accuracy is over
+matched quotations only.
 
 evaluate copies this file alone into its module cache, so it imports nothing
 from the ``benchmark`` package: the small helpers below are local on purpose.
@@ -48,7 +49,7 @@ one), and is the paired prediction's speaker right? Variants: "exact" (equal
 content segments; speaker span equals a target), "overlap" (shared positions,
 optimal pairing; speaker span overlaps a target), "partial" (overlap pairs, each
 earning the overlap F1 of its content as credit) and the Gender Gap Tracker's
-"ggt_lenient"/"ggt_strict" (prediction covers >= 0.3 / 0.8 of the gold content;
+"ggt_lenient"/"ggt_strict" (prediction covers > 0.3 / 0.8 of the gold content;
 accuracy over matched quotations). A gold quotation without a speaker is
 correctly attributed when the paired prediction has none.
 """
@@ -176,8 +177,9 @@ def match_overlap(gold, pred, threshold=0.0, shared=None):
     A pair's weight is shared * K - (symmetric difference), K larger than any
     symmetric difference, so the total shared is maximised first and, among equal
     totals, the closest contents pair up (an inner quotation with its own gold).
-    Only pairs sharing a position (and, with ``threshold``, covering at least that
-    share of the gold content) are eligible; ineligible cells weigh 0. When no
+    Only pairs sharing a position (and, with ``threshold``, covering more than that
+    share of the gold content: GGT's ``score > match_threshold``, the share computed
+    as GGT does, a float division) are eligible; ineligible cells weigh 0. When no
     quotation is eligible for two pairs, the eligible pairs are the optimum and the
     assignment solver is not needed."""
     if not gold or not pred:
@@ -185,7 +187,7 @@ def match_overlap(gold, pred, threshold=0.0, shared=None):
     if shared is None:
         shared = shared_positions(gold, pred)
     sizes_g = [_size(q["content"]) for q in gold]
-    eligible = {gp: n for gp, n in shared.items() if n >= threshold * sizes_g[gp[0]]}
+    eligible = {gp: n for gp, n in shared.items() if n / sizes_g[gp[0]] > threshold}
     rows = sorted({g for g, _ in eligible})
     cols = sorted({p for _, p in eligible})
     if len(rows) == len(cols) == len(eligible):

@@ -9,10 +9,11 @@ macro scores are NaN (dict) or it fails (text); the hub module needs the network
 and none of them gives per-sentence counts. Entities are still extracted by
 seqeval itself (``get_entities`` for the default mode, ``seqeval.scheme.Tokens``
 with the scheme class, always explicit, for strict mode), so the spans are
-exactly seqeval's; only the counting is done here. The one exception is strict
-IOB2, the harness's scheme: it is read by ``iob2_entities``, a single pass that
-tests hold equal to ``seqeval.scheme.Tokens(..., scheme=IOB2)`` on thousands of
-random sequences, because seqeval's reader dominated the cost of scoring.
+exactly seqeval's, for every scheme; only the counting is done here, as
+seqeval's own ``extract_tp_actual_correct`` does it (per label: the size of the
+intersection of the gold and predicted entity sets). The harness scores
+``ner.strict.*`` and ``ner.default.*`` through ``compute`` on whole-document
+IOB2 tags, once per run.
 
 Sequences are whatever the caller makes them: the harness passes whole
 documents, so an entity running over a sentence edge is one entity. Tags outside
@@ -74,6 +75,7 @@ Returns:
     macro: unweighted mean of the per-label precision, recall and f1; support
         is the total gold count.
     n_predicted, n_gold, n_correct: entity counts.
+    counts: {label: [n_correct, n_predicted, n_gold]}.
 Examples:
     >>> metric = evaluate.load("/path/to/benchmark/scoring/metrics/seqeval_tags")
     >>> out = metric.compute(predictions=[["B-PER", "I-PER", "O"]],
@@ -112,25 +114,6 @@ def check_tags(sequences, prefixes, side):
                 )
 
 
-def iob2_entities(tags):
-    """Entities of a strict IOB2 reading, as (label, start, end) with end exclusive:
-    a B-X opens one, I-X continues it, anything else closes it; an I-X that does
-    not continue an open X entity is no entity (seqeval's strict mode)."""
-    entities = []
-    start, label = None, None
-    for i, tag in enumerate(tags):
-        if tag != "O" and tag[0] == "I" and start is not None and tag[2:] == label:
-            continue
-        if start is not None:
-            entities.append((label, start, i))
-            start = None
-        if tag != "O" and tag[0] == "B":
-            start, label = i, tag[2:]
-    if start is not None:
-        entities.append((label, start, len(tags)))
-    return entities
-
-
 def _scheme_class(name):
     """Resolve a scheme name to seqeval's class; strict mode must never run without one."""
     if name not in SCHEMES:
@@ -142,8 +125,6 @@ def _strict_entities(tags, scheme_cls):
     """Entities of one sentence read strictly by ``scheme_cls``, as (label, start, end)."""
     if _all_outside(tags):
         return set()
-    if scheme_cls is seqeval.scheme.IOB2:
-        return set(iob2_entities(tags))
     try:
         tokens = seqeval.scheme.Tokens(list(tags), scheme=scheme_cls)
         return {(e.tag, e.start, e.end) for e in tokens.entities}
@@ -205,6 +186,51 @@ def _check_lengths(predictions, references):
             raise ValueError(f"sequence {i}: {len(pred)} predicted tags for {len(ref)} reference tags")
 
 
+def compute(predictions, references, mode="strict", scheme="IOB2", zero_division=0, return_units=False):
+    """The whole metric on plain Python lists (what ``_compute`` runs, and what the
+    harness calls directly, without evaluate's Arrow encoding of the inputs)."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    if zero_division not in (0, 1):
+        raise ValueError(f"zero_division must be 0 or 1, got {zero_division!r}")
+    _check_lengths(predictions, references)
+    prefixes = PREFIXES[scheme if mode == "strict" and scheme in SCHEMES else "default"]
+    check_tags(predictions, prefixes, "predicted")
+    check_tags(references, prefixes, "reference")
+    if mode == "strict":
+        scheme_cls = _scheme_class(scheme)
+
+        def extract(tags):
+            return _strict_entities(tags, scheme_cls)
+    else:
+        extract = _default_entities
+
+    counts = {}  # label -> [n_correct, n_predicted, n_gold]
+    units = []
+    for pred_tags, gold_tags in zip(predictions, references):
+        pred, gold = extract(pred_tags), extract(gold_tags)
+        correct = pred & gold
+        for entities, column in ((correct, 0), (pred, 1), (gold, 2)):
+            for label, _, _ in entities:
+                counts.setdefault(label, [0, 0, 0])[column] += 1
+        units.append([len(correct), len(pred), len(gold)])
+
+    n_correct, n_predicted, n_gold = (sum(c[i] for c in counts.values()) for i in range(3))
+    labels = {label: _scores(*counts[label], zero_division) for label in sorted(counts)}
+    result = {
+        "labels": labels,
+        "micro": _scores(n_correct, n_predicted, n_gold, zero_division),
+        "macro": _macro(labels, n_gold, zero_division),
+        "n_predicted": n_predicted,
+        "n_gold": n_gold,
+        "n_correct": n_correct,
+        "counts": {label: list(counts[label]) for label in sorted(counts)},
+    }
+    if return_units:
+        result["units"] = units
+    return result
+
+
 class SeqevalTags(evaluate.Metric):
     """seqeval entity scores that never silently fall back from strict mode."""
 
@@ -226,42 +252,4 @@ class SeqevalTags(evaluate.Metric):
     def _compute(
         self, predictions, references, mode="strict", scheme="IOB2", zero_division=0, return_units=False
     ):
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
-        if zero_division not in (0, 1):
-            raise ValueError(f"zero_division must be 0 or 1, got {zero_division!r}")
-        _check_lengths(predictions, references)
-        prefixes = PREFIXES[scheme if mode == "strict" and scheme in SCHEMES else "default"]
-        check_tags(predictions, prefixes, "predicted")
-        check_tags(references, prefixes, "reference")
-        if mode == "strict":
-            scheme_cls = _scheme_class(scheme)
-
-            def extract(tags):
-                return _strict_entities(tags, scheme_cls)
-        else:
-            extract = _default_entities
-
-        counts = {}  # label -> [n_correct, n_predicted, n_gold]
-        units = []
-        for pred_tags, gold_tags in zip(predictions, references):
-            pred, gold = extract(pred_tags), extract(gold_tags)
-            correct = pred & gold
-            for entities, column in ((correct, 0), (pred, 1), (gold, 2)):
-                for label, _, _ in entities:
-                    counts.setdefault(label, [0, 0, 0])[column] += 1
-            units.append([len(correct), len(pred), len(gold)])
-
-        n_correct, n_predicted, n_gold = (sum(c[i] for c in counts.values()) for i in range(3))
-        labels = {label: _scores(*counts[label], zero_division) for label in sorted(counts)}
-        result = {
-            "labels": labels,
-            "micro": _scores(n_correct, n_predicted, n_gold, zero_division),
-            "macro": _macro(labels, n_gold, zero_division),
-            "n_predicted": n_predicted,
-            "n_gold": n_gold,
-            "n_correct": n_correct,
-        }
-        if return_units:
-            result["units"] = units
-        return result
+        return compute(predictions, references, mode, scheme, zero_division, return_units)
