@@ -81,3 +81,26 @@ def copy_repository(target):
         path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(paths.ROOT / name, path)
     return target
+
+
+SUBMISSION_META = "name: example\nauthors: Test Authors\ndescription: the gold minus its first entity\ndate: 2026-11-28\n"
+
+
+def published_submission_copy(target, records: list[dict]):
+    """A repository copy whose leaderboard holds one fast system, ``example``: a submission of
+    every gold document one mention short (so its scores are neither 0 nor 1), published.
+    Shared by the check and trust tests, which then drift it one way at a time."""
+    copy = copy_repository(target)
+    for result in (copy / "leaderboard" / "results").glob("*.json"):
+        result.unlink()
+    submissions = copy / "leaderboard" / "submissions"
+    submissions.mkdir(parents=True, exist_ok=True)
+    lines = [json.dumps(dict(r, entities=r["entities"][1:]), ensure_ascii=False) + "\n" for r in records]
+    (submissions / "example.jsonl").write_text("".join(lines), encoding="utf-8")
+    (submissions / "example.yaml").write_text(SUBMISSION_META, encoding="utf-8")
+    result = run_cli(
+        "run", "model=predictions", "model.path=leaderboard/submissions/example.jsonl", "model.name=example",
+        "model.metadata=leaderboard/submissions/example.yaml", "publish=true", cwd=copy,
+    )
+    assert result.returncode == 0, result.stderr
+    return copy

@@ -8,27 +8,11 @@ import json
 import shutil
 
 import pytest
-from conftest import SEED_ID, copy_repository, run_cli
-
-SUBMISSION_META = "name: example\nauthors: Test Authors\ndescription: the gold minus its first entity\ndate: 2026-11-28\n"
-
+from conftest import SEED_ID, published_submission_copy, run_cli
 
 @pytest.fixture(scope="module")
-def published_copy(tmp_path_factory, gold_record_pristine):
-    copy = copy_repository(tmp_path_factory.mktemp("repo") / "newsbench")
-    for result in (copy / "leaderboard" / "results").glob("*.json"):
-        result.unlink()
-    submissions = copy / "leaderboard" / "submissions"
-    submissions.mkdir(parents=True, exist_ok=True)
-    record = dict(gold_record_pristine, entities=gold_record_pristine["entities"][1:])
-    (submissions / "example.jsonl").write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
-    (submissions / "example.yaml").write_text(SUBMISSION_META, encoding="utf-8")
-    result = run_cli(
-        "run", "model=predictions", "model.path=leaderboard/submissions/example.jsonl", "model.name=example",
-        "model.metadata=leaderboard/submissions/example.yaml", "publish=true", cwd=copy,
-    )
-    assert result.returncode == 0, result.stderr
-    return copy
+def published_copy(tmp_path_factory, gold_records_pristine):
+    return published_submission_copy(tmp_path_factory.mktemp("repo") / "newsbench", gold_records_pristine)
 
 
 @pytest.fixture

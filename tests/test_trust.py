@@ -10,7 +10,7 @@ import re
 import shutil
 
 import pytest
-from conftest import SEED_ID, copy_repository, run_cli
+from conftest import SEED_ID, copy_repository, published_submission_copy, run_cli
 
 from benchmark import paths
 from benchmark.data.corpus import SeedDocument
@@ -26,19 +26,9 @@ META = "name: example\nauthors: Test Authors\ndescription: the gold minus its fi
 
 
 @pytest.fixture(scope="module")
-def published_copy(tmp_path_factory, gold_record_pristine):
+def published_copy(tmp_path_factory, gold_records_pristine):
     """A repository copy whose leaderboard holds one fast system: a submission."""
-    copy = copy_repository(tmp_path_factory.mktemp("trust") / "newsbench")
-    for result in (copy / "leaderboard" / "results").glob("*.json"):
-        result.unlink()
-    submissions = copy / "leaderboard" / "submissions"
-    submissions.mkdir(parents=True, exist_ok=True)
-    record = dict(gold_record_pristine, entities=gold_record_pristine["entities"][1:])
-    (submissions / "example.jsonl").write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
-    (submissions / "example.yaml").write_text(META, encoding="utf-8")
-    result = run_cli(*_submit("true"), cwd=copy)
-    assert result.returncode == 0, result.stderr
-    return copy
+    return published_submission_copy(tmp_path_factory.mktemp("trust") / "newsbench", gold_records_pristine)
 
 
 def _submit(publish, name="example"):
