@@ -43,14 +43,13 @@ CSV_FILE: Path
 JSON_FILE: Path
 LOCK_FILE: Path
 SITE_DIR: Path
-TRACKS_DIR: Path
 
 
 def use_root(root: Path) -> None:
     """Bind every repository path below ``root``."""
     global ROOT, SEEDS_DIR, PENDING_DIR, GOLD_DIR, ANNOTATIONS_DIR, DRAFTS_DIR, WORK_DIR, SHEET_FILE
     global DATA_FILE, CARD_FILE, SCHEMA_FILE, RELEASE_FILE, CHANGELOG_FILE
-    global CONFIG_DIR, MODEL_CONFIG_DIR, DATASET_CONFIG_DIR, TRACKS_DIR, RUN_CONFIG, COMPARE_CONFIG, CHECK_CONFIG
+    global CONFIG_DIR, MODEL_CONFIG_DIR, DATASET_CONFIG_DIR, RUN_CONFIG, COMPARE_CONFIG, CHECK_CONFIG
     global LEADERBOARD_DIR, RESULTS_DIR, SUBMISSIONS_DIR, TABLE_FILE, CSV_FILE, JSON_FILE, LOCK_FILE, SITE_DIR
     ROOT = Path(root).resolve()
     # The raw articles; ``add`` puts new ones in PENDING_DIR (outside the test
@@ -85,9 +84,6 @@ def use_root(root: Path) -> None:
     JSON_FILE = LEADERBOARD_DIR / "leaderboard.json"
     LOCK_FILE = LEADERBOARD_DIR / ".lock"
     SITE_DIR = LEADERBOARD_DIR / "site"
-    # Track cards (committed, hand-written) and the other tracks' generated CSV/JSON;
-    # their published results are under RESULTS_DIR / TRACK.
-    TRACKS_DIR = LEADERBOARD_DIR / "tracks"
 
 
 use_root(PACKAGE_DIR.parent)

@@ -563,8 +563,8 @@ def render_track(key: str, cfg: dict, entries: list[Entry]) -> tuple[str, dict[P
     dataset = {"name": card["name"], "version": card["version"], "split": card["split"], "fingerprint": fingerprint}
     board = _board(current, stale, ranks, ranking, dataset, columns)
     files = {
-        paths.TRACKS_DIR / f"{key}.csv": _csv(board["systems"], columns).encode(),
-        paths.TRACKS_DIR / f"{key}.json": canonical_json(board).encode(),
+        tracks_dir() / f"{key}.csv": _csv(board["systems"], columns).encode(),
+        tracks_dir() / f"{key}.json": canonical_json(board).encode(),
     }
     files.update(site.render(site_dir() / key, board, {e.name: e.data for e in current + stale}, card,
                              title=f"newsbench leaderboard: {key} track"))
@@ -595,6 +595,12 @@ def render(entries: list[Entry] | None = None, others: dict[str, list[Entry]] | 
     links = [(f"{key}: {cfg['name']} (entities)", f"{key}/index.html") for key, cfg in configs.items()]
     files.update(site.render(site_dir(), board, {e.name: e.data for e in current + stale}, dict(card, unit=resampling_unit(current)), tracks=links))
     return files
+
+
+def tracks_dir() -> Path:
+    """``leaderboard/tracks/``: each other track's hand-written card and generated CSV/JSON
+    (a function, like ``site_dir``, so a test that moves paths.LEADERBOARD_DIR moves it too)."""
+    return paths.LEADERBOARD_DIR / "tracks"
 
 
 def site_dir() -> Path:
