@@ -34,6 +34,7 @@ from datasets import Dataset, disable_progress_bars, load_dataset
 from benchmark import paths
 from benchmark.data import dataset
 from benchmark.data.alignment import tokenizer_version
+from benchmark.data.card import validate_card
 from benchmark.data.features import FEATURES, size_category
 from benchmark.data.schema import SCHEMA_VERSION, Document, EntityMention
 from benchmark.errors import DataError
@@ -153,6 +154,7 @@ def build_winer(split: str, fingerprint: str, folder: Path, cache: Path | None =
     rows = [dataset.to_row(doc, widen=True) for doc in documents]
     data = "".join(jsonl_line(row, separators=(",", ":")) for row in rows).encode()
     card = render_card(split, fingerprint, rows, data)
+    validate_card(card, str(folder / "README.md"))  # Hub-ready: the checks gold/README.md passes
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".partial-{folder.name}-", dir=folder.parent))
     try:

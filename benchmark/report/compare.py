@@ -320,7 +320,7 @@ def compare_metric(metric: str, scored: list[Scored], settings: Settings) -> Met
     scores = {s.label: s.metrics.get(metric) for s in scored}
     present = [s for s in scored if metric in s.units]
     if len(present) < 2:
-        return MetricComparison(metric, None, None, 0, scores, [], None, "fewer than two systems predict this layer")
+        return MetricComparison(metric, None, None, 0, scores, [], None, "fewer than two systems have this layer scored (not predicted, or not annotated in the track's gold)")
     units = present[0].units[metric]
     pairs = [(a, b) for i, a in enumerate(present) for b in present[i + 1 :]]
     tests = [
@@ -362,7 +362,7 @@ def pair_note(pair: PairResult, settings: Settings) -> str:
 def to_json(scored: list[Scored], comparisons: list[MetricComparison], settings: Settings) -> dict:
     return {
         "systems": [{"label": s.label, "name": s.name, "file": s.file} for s in scored],
-        "dataset": {"fingerprint": scored[0].fingerprint},
+        "dataset": {"track": scored[0].track, "fingerprint": scored[0].fingerprint},
         "scoring_version": scored[0].scoring_version,
         "tests": {
             "difference": "A - B, A the system given first",
