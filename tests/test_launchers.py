@@ -47,8 +47,8 @@ def repo(tmp_path_factory, gold_record_pristine):
         target = copy / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(paths.ROOT / name, target)
-    for result in (copy / "leaderboard" / "results").glob("*.json"):
-        result.unlink()  # the parallel jobs publish new entries
+    for result in (copy / "leaderboard" / "results").rglob("*.json"):
+        result.unlink()  # the parallel jobs publish new entries (every track's results go)
     (copy / "configs" / "model" / "example.yaml").write_text(EXAMPLE_CONFIG, encoding="utf-8")
     record = dict(gold_record_pristine, entities=gold_record_pristine["entities"][1:])
     submission = copy / "leaderboard" / "submissions" / "example.jsonl"

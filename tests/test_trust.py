@@ -29,7 +29,7 @@ META = "name: example\nauthors: Test Authors\ndescription: the gold minus its fi
 def published_copy(tmp_path_factory, gold_record_pristine):
     """A repository copy whose leaderboard holds one fast system: a submission."""
     copy = copy_repository(tmp_path_factory.mktemp("trust") / "newsbench")
-    for result in (copy / "leaderboard" / "results").glob("*.json"):
+    for result in (copy / "leaderboard" / "results").rglob("*.json"):  # every track's
         result.unlink()
     submissions = copy / "leaderboard" / "submissions"
     submissions.mkdir(parents=True, exist_ok=True)
