@@ -31,6 +31,7 @@ RELEASE_FILE: Path
 CHANGELOG_FILE: Path
 CONFIG_DIR: Path
 MODEL_CONFIG_DIR: Path
+DATASET_CONFIG_DIR: Path
 RUN_CONFIG: Path
 COMPARE_CONFIG: Path
 CHECK_CONFIG: Path
@@ -48,7 +49,7 @@ def use_root(root: Path) -> None:
     """Bind every repository path below ``root``."""
     global ROOT, SEEDS_DIR, PENDING_DIR, GOLD_DIR, ANNOTATIONS_DIR, DRAFTS_DIR, WORK_DIR, SHEET_FILE
     global DATA_FILE, CARD_FILE, SCHEMA_FILE, RELEASE_FILE, CHANGELOG_FILE
-    global CONFIG_DIR, MODEL_CONFIG_DIR, RUN_CONFIG, COMPARE_CONFIG, CHECK_CONFIG
+    global CONFIG_DIR, MODEL_CONFIG_DIR, DATASET_CONFIG_DIR, RUN_CONFIG, COMPARE_CONFIG, CHECK_CONFIG
     global LEADERBOARD_DIR, RESULTS_DIR, SUBMISSIONS_DIR, TABLE_FILE, CSV_FILE, JSON_FILE, LOCK_FILE, SITE_DIR
     ROOT = Path(root).resolve()
     # The raw articles; ``add`` puts new ones in PENDING_DIR (outside the test
@@ -69,6 +70,8 @@ def use_root(root: Path) -> None:
     # Hydra's config tree.
     CONFIG_DIR = ROOT / "configs"
     MODEL_CONFIG_DIR = CONFIG_DIR / "model"
+    # The dataset registry: one config per track (newsbench is the default).
+    DATASET_CONFIG_DIR = CONFIG_DIR / "dataset"
     RUN_CONFIG = CONFIG_DIR / "run.yaml"
     COMPARE_CONFIG = CONFIG_DIR / "compare.yaml"
     CHECK_CONFIG = CONFIG_DIR / "check.yaml"

@@ -1,7 +1,7 @@
 """Time the harness: scoring at corpus scale against seqeval, and overhead against the model.
 
     PYTHONPATH=. .venv/bin/python scripts/bench_harness.py [--sizes 250000 500000 1000000]
-        [--model spacy_sm] [--copies 200] [--repeats 2]
+        [--model spacy_sm] [--copies 200] [--repeats 2] [--track winer-fr]
 
 Two reports, best of ``--repeats``, printed as JSON (timings are reported, never
 asserted: they depend on the machine and its load):
@@ -22,6 +22,10 @@ asserted: they depend on the machine and its load):
    model's spaCy pipeline, the extractor's ``predict``, and the harness's own work
    (checking every record, scoring with intervals and errors), as in ``run_system``.
    The aim is harness / nlp.pipe <= 10%.
+3. ``track`` (``--track winer-fr``, after ``python -m benchmark fetch winer-fr``): the
+   same overhead on a real track's test split (620 articles): loading and checking
+   the packaged split (``tracks.load``), ``nlp.pipe`` alone, ``predict``, checking
+   every record, scoring with intervals and errors. Harness = load + check + score.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from seqeval.scheme import IOB2
 from benchmark import paths
 from benchmark.data.alignment import spans_to_tags, split_sentences
 from benchmark.data.corpus import SeedDocument
+from benchmark.data import tracks
 from benchmark.data.dataset import documents, load_test_split
 from benchmark.data.validation import check_document
 from benchmark.run import config as run_config
@@ -142,16 +147,57 @@ def overhead(model: str, copies: int, repeats: int) -> dict:
     }
 
 
+def track(model: str, name: str, repeats: int) -> dict:
+    """The harness against the model on a track's test split (see the module docstring)."""
+    with initialize_config_dir(config_dir=str(paths.CONFIG_DIR), version_base="1.3"):
+        cfg = compose(config_name="run", overrides=[f"model={model}", f"dataset={name}"])
+    dataset_cfg = OmegaConf.to_container(cfg.dataset, resolve=True)
+    timings = {}
+    tracks.load(dataset_cfg)  # packages the split on first use; timed below as a run finds it
+    timings["load"], loaded = best_of(repeats, lambda: tracks.load(dataset_cfg))
+    inputs = [SeedDocument(d.id, d.date, d.text) for d in loaded.gold]
+    extractor = instantiate(cfg.model, _convert_="all")
+    if "model" in cfg.model and str(cfg.model.model).startswith("fr_core_news"):
+        nlp = spacy.load(cfg.model.model)
+        batch_size = int(cfg.model.get("batch_size", 64))
+        texts = [d.text for d in inputs]
+        list(nlp.pipe(texts[:4], batch_size=batch_size))  # warm-up
+        timings["bare_nlp_pipe"], _ = best_of(repeats, lambda: list(nlp.pipe(texts, batch_size=batch_size)))
+    extractor.predict(inputs[:4])  # warm-up (lazy model load)
+    timings["predict"], predicted = best_of(repeats, lambda: extractor.predict(inputs))
+    timings["check_predictions"], _ = best_of(
+        repeats,
+        lambda: [check_document(p, file="bench", record=p.id, gold=False, reference=r) for p, r in zip(predicted, inputs)],
+    )
+    scoring_config = OmegaConf.to_container(cfg.scoring, resolve=True)
+    timings["score"], _ = best_of(repeats, lambda: scoring.score(loaded.rows, loaded.gold, predicted, scoring_config))
+    harness = timings["load"] + timings["check_predictions"] + timings["score"]
+    reference = timings.get("bare_nlp_pipe", timings["predict"])
+    return {
+        "model": model,
+        "track": name,
+        "documents": len(inputs),
+        "tokens": sum(len(r["tokens"]) for r in loaded.rows),
+        "seconds": {k: round(v, 3) for k, v in timings.items()},
+        "harness_seconds": round(harness, 3),
+        "harness_over_bare": round(harness / reference, 4),
+        "harness_over_predict": round(harness / timings["predict"], 4),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="*", default=[250_000, 500_000, 1_000_000])
     parser.add_argument("--model", default="spacy_sm")
     parser.add_argument("--copies", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--track", help="also time the harness on this track's test split (e.g. winer-fr, fetched first)")
     args = parser.parse_args()
-    report = {"scale": scale(args.sizes, args.repeats)}
+    report = {"scale": scale(args.sizes, args.repeats)} if args.sizes else {}
     if args.copies:
         report["overhead"] = overhead(args.model, args.copies, args.repeats)
+    if args.track:
+        report["track"] = track(args.model, args.track, args.repeats)
     print(json.dumps(report, indent=2))
 
 

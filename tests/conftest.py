@@ -91,7 +91,7 @@ def published_submission_copy(target, records: list[dict]):
     every gold document one mention short (so its scores are neither 0 nor 1), published.
     Shared by the check and trust tests, which then drift it one way at a time."""
     copy = copy_repository(target)
-    for result in (copy / "leaderboard" / "results").glob("*.json"):
+    for result in (copy / "leaderboard" / "results").rglob("*.json"):  # every track's: check re-runs only the submission
         result.unlink()
     submissions = copy / "leaderboard" / "submissions"
     submissions.mkdir(parents=True, exist_ok=True)

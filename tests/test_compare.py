@@ -9,7 +9,7 @@ from results_fixtures import results, write
 from benchmark import paths
 from benchmark.cli.main import main
 from benchmark.report import compare as compare_module
-from benchmark.scoring.scorer import HEADLINES
+from benchmark.scoring.scorer import HEADLINES, SENTENCE_UNIT_WARNING
 from benchmark.scoring.significance import holm, paired_test
 
 F1 = "ner.strict.micro.f1"
@@ -75,7 +75,8 @@ def test_right_everywhere_against_wrong_everywhere(tmp_path, compare_json):
         assert pair["difference"] == 1.0 and pair["p_value"] < 0.01 and pair["significant"]
         assert pair["interval"] == {"low": 1.0, "high": 1.0}
         assert not pair["exact"] and pair["permutations"] == 10_000
-        assert metric(report, name)["note"] is None
+        # Sentences (or quotations) of few documents: the warning is beside every p-value (issue 15).
+        assert metric(report, name)["note"] == f"warning: {SENTENCE_UNIT_WARNING}"
 
 
 def test_matches_the_significance_module_and_holm(tmp_path, compare_json):
@@ -97,7 +98,7 @@ def test_matches_the_significance_module_and_holm(tmp_path, compare_json):
     assert [p["p_holm"] for p in entry["pairs"]] == holm([t.p_value for t in expected])
     assert [p["interval"]["low"] for p in entry["pairs"]] == [t.low for t in expected]
     # Seven units, three pairs: 3 * 2/2^7 < 0.05, so significance is possible here.
-    assert entry["note"] is None and entry["smallest_attainable_p"] == pytest.approx(3 * 2 / 2**7)
+    assert entry["note"] == f"warning: {SENTENCE_UNIT_WARNING}" and entry["smallest_attainable_p"] == pytest.approx(3 * 2 / 2**7)
 
 
 def test_small_test_set_is_flagged(tmp_path, compare_json):

@@ -41,8 +41,8 @@ def _multirun(repo, sweep_dir, *overrides, hf_home=None):
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory, gold_records_pristine):
     copy = copy_repository(tmp_path_factory.mktemp("repo") / "newsbench")
-    for result in (copy / "leaderboard" / "results").glob("*.json"):
-        result.unlink()  # the parallel jobs publish new entries
+    for result in (copy / "leaderboard" / "results").rglob("*.json"):
+        result.unlink()  # the parallel jobs publish new entries (every track's results go)
     (copy / "configs" / "model" / "example.yaml").write_text(EXAMPLE_CONFIG, encoding="utf-8")
     records = [dict(r, entities=r["entities"][1:]) for r in gold_records_pristine]  # every document, one mention short
     submission = copy / "leaderboard" / "submissions" / "example.jsonl"

@@ -33,7 +33,9 @@ def test_site_is_written_beside_the_tables(board):
     leaderboard.publish(_result("alpha", 0.8))
     leaderboard.publish(_result("beta", 0.4, fingerprint="0" * 64))
     files = _site(board)
-    assert sorted(files) == ["index.html", "plot.svg", "site.css", "sort.js", "systems/alpha.html", "systems/beta.html"]
+    # ... and a folder per other track (winer-fr: no result published in this board yet).
+    assert sorted(files) == ["index.html", "plot.svg", "site.css", "sort.js", "systems/alpha.html", "systems/beta.html",
+                             "winer-fr/index.html", "winer-fr/plot.svg", "winer-fr/site.css", "winer-fr/sort.js"]
     index = files["index.html"].decode()
     current, stale = index.split("<h2>Stale results</h2>")
     assert 'href="systems/alpha.html"' in current and "beta" not in current  # stale results apart, not ranked

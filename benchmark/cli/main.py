@@ -1,4 +1,4 @@
-"""``python -m benchmark SUBCOMMAND``: add, promote, validate, build, run, leaderboard, check, compare, explain,
+"""``python -m benchmark SUBCOMMAND``: fetch, add, promote, validate, build, run, leaderboard, check, compare, explain,
 export, import, agreement.
 
 ``run`` is a Hydra application and takes Hydra's command line (overrides,
@@ -18,7 +18,19 @@ from benchmark import __version__, paths
 from benchmark.cli.parsers import subcommand
 from benchmark.errors import DataError, DataErrors
 
-SUBCOMMANDS = ("add", "promote", "validate", "build", "run", "leaderboard", "check", "compare", "explain", "export", "import", "agreement")
+SUBCOMMANDS = ("fetch", "add", "promote", "validate", "build", "run", "leaderboard", "check", "compare", "explain", "export", "import", "agreement")
+
+
+SOURCES = ("winer-fr",)  # outside corpora that `fetch` puts in the user cache
+
+
+def _fetch(args: argparse.Namespace) -> int:
+    from benchmark.sources import winer
+
+    folder = winer.fetch(from_dir=args.from_dir, url=args.url, force=args.force)
+    print(f"{args.source}: verified copy in {folder}")
+    print(f"score on it: python -m benchmark run model=NAME dataset={args.source} [dataset.split=dev]")
+    return 0
 
 
 def _add(args: argparse.Namespace) -> int:
@@ -111,7 +123,7 @@ def _check(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     from benchmark.report import compare
 
-    return compare.main(args.systems, args.json)
+    return compare.main(args.systems, args.json, args.track)
 
 
 def _explain(args: argparse.Namespace) -> int:
@@ -125,6 +137,12 @@ def _parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"newsbench {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="SUBCOMMAND")
+    fetch = subcommand(sub, "fetch", "put an outside corpus (winer-fr) in the user cache, verified against its committed manifest")
+    fetch.add_argument("source", choices=SOURCES)
+    fetch.add_argument("--from", dest="from_dir", type=Path, metavar="DIR", help="copy a local checkout instead of downloading (what CI does)")
+    fetch.add_argument("--url", help="download this archive instead of the manifest's (a mirror)")
+    fetch.add_argument("--force", action="store_true", help="fetch again even if a verified copy is there")
+    fetch.set_defaults(func=_fetch)
     add = subcommand(sub, "add", "add raw articles as pending seeds with a draft annotation")
     add.add_argument("paths", nargs="+", type=Path, metavar="PATH.txt")
     add.add_argument("--draft-model", metavar="NAME", help="extractor of configs/model/NAME.yaml that drafts the annotation (default: empty draft)")
@@ -151,6 +169,8 @@ def _parser() -> argparse.ArgumentParser:
     compare = subcommand(sub, "compare", "paired significance tests between systems, on every headline metric")
     compare.add_argument("systems", nargs="+", help="results files, run directories or published system names")
     compare.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    compare.add_argument("--track", default="newsbench", metavar="TRACK",
+                         help="the track whose published systems NAMEs refer to (a configs/dataset/ name: newsbench, winer-fr)")
     compare.set_defaults(func=_compare)
     explain = subcommand(sub, "explain", "the errors of one run (errors.jsonl) in context; --html for a page")
     explain.add_argument("run", help="a run directory, or its results.json")

@@ -99,8 +99,12 @@ def current_fingerprint() -> str:
     return fingerprint(canonical_json(record_json_schema()))
 
 
-def to_row(doc: Document) -> dict:
-    """One dataset row: the gold record plus its canonical tokens and tag layers."""
+def to_row(doc: Document, widen: bool = False) -> dict:
+    """One dataset row: the gold record plus its canonical tokens and tag layers.
+
+    Our gold must fall on canonical token boundaries; an outside corpus's spans
+    (``widen``) are widened to the tokens they cover in the tag columns, as the
+    scorer widens every span (their records keep the source offsets)."""
     tokens = tokenize(doc.text)
     row = {
         "id": doc.id,
@@ -112,7 +116,7 @@ def to_row(doc: Document) -> dict:
     }
     for layer in TAG_LAYERS:
         projection = spans_to_tags(tokens, layer.spans(doc))
-        if projection.projected or projection.dropped:
+        if (projection.projected and not widen) or projection.dropped:
             raise DataErrors(
                 [DataError(str(paths.ANNOTATIONS_DIR / f"{doc.id}.json"), doc.id, layer.source,
                            f"gold spans must fall on canonical token boundaries and not overlap within a tag layer; "

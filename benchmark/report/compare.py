@@ -28,6 +28,7 @@ from omegaconf import OmegaConf
 from pydantic import ValidationError
 
 from benchmark import paths
+from benchmark.data import tracks
 from benchmark.errors import DataError, DataErrors
 from benchmark.report import terminal
 from benchmark.report.results import (
@@ -37,7 +38,7 @@ from benchmark.report.results import (
     read_json_object,
     read_results,
 )
-from benchmark.scoring.scorer import HEADLINES
+from benchmark.scoring.scorer import HEADLINES, SENTENCE_UNIT_WARNING
 from benchmark.scoring.significance import (
     WIDTH,
     PairedTest,
@@ -86,10 +87,12 @@ class Scored:
     command: str
     metrics: dict[str, float | None]
     units: dict[str, Units]
+    track: str = "newsbench-fr/test"  # dataset name / split: results of two tracks never pair
 
 
-def resolve(argument: str) -> Path:
-    """A results file, a run directory holding ``results.json``, or a published system name."""
+def resolve(argument: str, track: str = tracks.DEFAULT_TRACK) -> Path:
+    """A results file, a run directory holding ``results.json``, or a system name published
+    on ``track`` (a config name of ``configs/dataset/``)."""
 
 
     path = Path(argument)
@@ -97,10 +100,10 @@ def resolve(argument: str) -> Path:
         return path / "results.json"
     if path.exists() or path.suffix == ".json" or not NAME.fullmatch(argument):
         return path
-    published = paths.RESULTS_DIR / f"{argument}.json"
+    published = tracks.published_dir(track) / f"{argument}.json"
     if published.exists():
         return published
-    raise DataErrors([DataError(argument, None, None, "neither a results file, a run directory nor a system in leaderboard/results/")])
+    raise DataErrors([DataError(argument, None, None, f"neither a results file, a run directory nor a system published on the {track} track")])
 
 
 def read_json(path: Path, what: str = "results") -> dict:
@@ -145,8 +148,9 @@ def scored_from(results: PublishedResults, file: str, label: str | None = None) 
                                                          f"re-run it with the current version (`{command}`) and compare the new results.json")])
     values = {metric: results.metrics.get(metric) for metric in HEADLINES}
     units = {metric: to_units(results.units[metric]) for metric in HEADLINES if values[metric] is not None}
+    track = f"{results.dataset.name or 'newsbench-fr'}/{results.dataset.split or 'test'}"
     return Scored(label=label or results.system.name, file=file, name=results.system.name, fingerprint=results.dataset.fingerprint,
-                  scoring_version=results.scoring_version, command=command, metrics=values, units=units)
+                  scoring_version=results.scoring_version, command=command, metrics=values, units=units, track=track)
 
 
 def read_scored(path: Path, label: str | None = None) -> Scored:
@@ -158,14 +162,14 @@ def _labels(arguments: list[str], names: list[str]) -> list[str]:
     return [name if names.count(name) == 1 else argument for argument, name in zip(arguments, names)]
 
 
-def load(arguments: list[str]) -> list[Scored]:
+def load(arguments: list[str], track: str = tracks.DEFAULT_TRACK) -> list[Scored]:
     """Every system read and checked, every problem reported at once."""
     if len(arguments) < 2:
         raise DataErrors([DataError("compare", None, None, "give at least two systems to compare")])
     scored, errors = [], []
     for argument in arguments:
         try:
-            scored.append(read_scored(resolve(argument)))
+            scored.append(read_scored(resolve(argument, track)))
         except DataErrors as exc:
             errors += exc.errors
     if errors:
@@ -181,7 +185,11 @@ def check_comparable(scored: list[Scored]) -> None:
     first = scored[0]
     errors = []
     for other in scored[1:]:
-        if other.fingerprint != first.fingerprint:
+        if other.track != first.track:
+            errors.append(DataError(other.file, None, "dataset",
+                                    f"scored on the {other.track} track, {first.file} on {first.track}: "
+                                    "compare results of one track (dataset and split) only"))
+        elif other.fingerprint != first.fingerprint:
             errors.append(DataError(other.file, None, "dataset.fingerprint",
                                     f"scored on dataset {other.fingerprint[:12]}, {first.file} on {first.fingerprint[:12]}: "
                                     "re-score both on the same dataset"))
@@ -228,7 +236,7 @@ def compare_metric(metric: str, scored: list[Scored], settings: Settings) -> Met
     scores = {s.label: s.metrics.get(metric) for s in scored}
     present = [s for s in scored if metric in s.units]
     if len(present) < 2:
-        return MetricComparison(metric, None, None, 0, scores, [], None, "fewer than two systems predict this layer")
+        return MetricComparison(metric, None, None, 0, scores, [], None, "fewer than two systems have this layer scored (not predicted, or not annotated in the track's gold)")
     units = present[0].units[metric]
     pairs = [(a, b) for i, a in enumerate(present) for b in present[i + 1 :]]
     tests = [
@@ -240,11 +248,11 @@ def compare_metric(metric: str, scored: list[Scored], settings: Settings) -> Met
     results = [PairResult(a.label, b.label, t, p, p <= settings.alpha) for (a, b), t, p in zip(pairs, tests, adjusted)]
     n = len(units.ids)
     floor = smallest_p(n, settings.permutations, family=len(pairs))
-    note = None
+    note = None if units.unit == "document" else f"warning: {SENTENCE_UNIT_WARNING}"
     if floor > settings.alpha:
         note = (f"too few units ({n} {units.unit}s) for any difference to be significant: "
                 f"the smallest attainable p-value is {floor:.3g}" + (f" after Holm over {len(pairs)} pairs" if len(pairs) > 1 else "")
-                + f", above alpha = {settings.alpha}")
+                + f", above alpha = {settings.alpha}" + ("" if units.unit == "document" else f"; {note}"))
     return MetricComparison(metric, units.kind, units.unit, n, scores, results, floor, note)
 
 
@@ -270,7 +278,7 @@ def pair_note(pair: PairResult, settings: Settings) -> str:
 def to_json(scored: list[Scored], comparisons: list[MetricComparison], settings: Settings) -> dict:
     return {
         "systems": [{"label": s.label, "name": s.name, "file": s.file} for s in scored],
-        "dataset": {"fingerprint": scored[0].fingerprint},
+        "dataset": {"track": scored[0].track, "fingerprint": scored[0].fingerprint},
         "scoring_version": scored[0].scoring_version,
         "tests": {
             "difference": "A - B, A the system given first",
@@ -372,9 +380,9 @@ def render_tables(scored: list[Scored], comparisons: list[MetricComparison], set
     return renderables
 
 
-def main(arguments: list[str], as_json: bool) -> int:
+def main(arguments: list[str], as_json: bool, track: str = tracks.DEFAULT_TRACK) -> int:
     settings = load_settings()
-    scored = load(arguments)
+    scored = load(arguments, track)
     comparisons = compare(scored, settings)
     if as_json:
         print(json.dumps(to_json(scored, comparisons, settings), ensure_ascii=False, indent=2))

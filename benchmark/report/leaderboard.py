@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmark import paths
+from benchmark.data import tracks
 from benchmark.data.dataset import card_metadata
 from benchmark.data.submission import URL, name_problem
 from benchmark.errors import DataError, DataErrors
@@ -217,13 +218,29 @@ def csv_cell(value: object) -> object:
     return value
 
 
-def read_entries() -> list[Entry]:
+def results_dir(track: str) -> Path:
+    return tracks.published_dir(track)
+
+
+def other_tracks() -> dict[str, dict]:
+    """The registry's tracks other than the default one, by config name."""
+    return {key: cfg for key, cfg in tracks.track_configs().items() if key != tracks.DEFAULT_TRACK}
+
+
+def read_entries(track: str = tracks.DEFAULT_TRACK) -> list[Entry]:
+    """A track's published results; one filed under another track's folder is refused."""
     entries, errors = [], []
-    for path in sorted(paths.RESULTS_DIR.glob("*.json")):
+    expected = tracks.track_configs()[track]["name"]
+    for path in sorted(results_dir(track).glob("*.json")):
         try:
-            entries.append(read_entry(path))
+            entry = read_entry(path)
         except DataErrors as exc:
             errors += exc.errors
+            continue
+        scored_on = entry.data["dataset"].get("name", expected)
+        if scored_on != expected:
+            errors.append(DataError(str(path), entry.name, "dataset.name", f"scored on {scored_on!r}, filed under the {expected} track"))
+        entries.append(entry)
     if errors:
         raise DataErrors(errors)
     return entries
@@ -252,33 +269,35 @@ def _cell(entry: Entry, metric: str) -> str:
     return f"{_percent(value)} [{_percent(interval['low'])}, {_percent(interval['high'])}]"
 
 
-def _row_json(rank: int | None, entry: Entry) -> dict:
+def _row_json(rank: int | None, entry: Entry, cols: tuple[tuple[str, str], ...] | None = None) -> dict:
+    cols = columns() if cols is None else cols
     return {
         "rank": rank,
         "system": entry.name,
         "version": entry.version,
         "dataset_version": entry.dataset_version,
         "fingerprint": entry.fingerprint,
-        "metrics": {m: _number(entry.metrics.get(m)) for m, _ in columns()},
+        "metrics": {m: _number(entry.metrics.get(m)) for m, _ in cols},
         "intervals": {
             m: ({"low": _number(entry.intervals[m]["low"]), "high": _number(entry.intervals[m]["high"])} if entry.intervals.get(m) else None)
-            for m, _ in columns()
+            for m, _ in cols
         },
         "command": entry.command,
         "submission": entry.submission,
     }
 
 
-def _csv(rows: list[dict]) -> str:
+def _csv(rows: list[dict], cols: tuple[tuple[str, str], ...] | None = None) -> str:
+    cols = columns() if cols is None else cols
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     header = ["rank", "system", "version", "status"]
-    for metric, _ in columns():
+    for metric, _ in cols:
         header += [metric, f"{metric}.low", f"{metric}.high"]
     writer.writerow(header + ["fingerprint", "command"])
     for row in rows:
         line = [row["rank"] if row["rank"] is not None else "", row["system"], row["version"], row["status"]]
-        for metric, _ in columns():
+        for metric, _ in cols:
             interval = row["intervals"][metric] or {}
             line += [_blank(row["metrics"][metric]), _blank(interval.get("low")), _blank(interval.get("high"))]
         writer.writerow([csv_cell(cell) for cell in line + [row["fingerprint"], row["command"]]])
@@ -299,28 +318,48 @@ def _ranks(ranked: list[Entry]) -> list[int]:
     return ranks
 
 
-def _ranking(current: list[Entry]):
+def _ranking(current: list[Entry], track: str = tracks.DEFAULT_TRACK):
     """Rank bands on the ranking metric (``rank_bands``)."""
-    ranked = [(e.name, str(paths.RESULTS_DIR / f"{e.name}.json"), {"metrics": e.metrics, "units": e.units}) for e in current]
+    ranked = [(e.name, str(results_dir(track) / f"{e.name}.json"), {"metrics": e.metrics, "units": e.units}) for e in current]
     return rank_bands(ranked, HEADLINE, load_settings())
 
 
-def _bands_markdown(current: list[Entry], ranking) -> list[str]:
+def resampling_unit(entries: list[Entry]) -> str:
+    """The unit the headline's intervals and tests resampled (the units block says it)."""
+    for entry in entries:
+        block = (entry.units or {}).get(HEADLINE)
+        if isinstance(block, dict) and isinstance(block.get("unit"), str):
+            return block["unit"]
+    return "sentence"
+
+
+def unit_line(entries: list[Entry]) -> str:
+    """The sentence naming the resampling unit of a table (with the warning for sentences)."""
+    unit = resampling_unit(entries)
+    if unit == "document":
+        return ("Intervals and rank bands resample whole documents (the split has at least 30): "
+                "one article's sentences are not independent draws.")
+    return (f"Intervals and rank bands resample {unit}s. Warning: the split has fewer than 30 documents, and "
+            f"{unit}s of one article are not independent draws, so the intervals are too narrow and the p-values too small.")
+
+
+def _bands_markdown(current: list[Entry], ranking, heading: str = "## Rank bands: which differences are significant") -> list[str]:
     settings = load_settings()
     title = dict(columns())[HEADLINE]
+    unit = resampling_unit(current)
     lines = [
         "",
-        "## Rank bands: which differences are significant",
+        heading,
         "",
         f"Systems in one band are not distinguishable on {title}: a band ends only where the difference "
         "between two adjacent systems is significant by a two-sided paired approximate randomization test over the "
-        f"test set's sentences (all 2^m swaps of the m sentences where the two differ when 2^m ≤ {settings.permutations}, "
+        f"test set's {unit}s (all 2^m swaps of the m {unit}s where the two differ when 2^m ≤ {settings.permutations}, "
         f"else {settings.permutations} random swaps, seed {settings.seed}), at α = {settings.alpha} after Holm's "
         "correction over the adjacent pairs. `python -m benchmark compare A B` tests every headline metric.",
         "",
     ]
     if ranking.floor is not None and ranking.floor > settings.alpha:
-        lines += [f"With {ranking.n_units} sentences, no adjacent difference can be significant here: the smallest "
+        lines += [f"With {ranking.n_units} {unit}s, no adjacent difference can be significant here: the smallest "
                   f"attainable p-value after Holm is {ranking.floor:.3g}.", ""]
     lines += [f"| Band | System | {title} | Next system | Difference (points) | p | p (Holm) |",
               "| ---: | --- | ---: | --- | ---: | ---: | ---: |"]
@@ -339,7 +378,7 @@ def _signed(value) -> str:
     return "—" if value is None else f"{100 * value:+.1f}"
 
 
-def _markdown(current: list[Entry], ranks: list[int], stale: list[Entry], card: dict, ranking=None) -> str:
+def _markdown(current: list[Entry], ranks: list[int], stale: list[Entry], card: dict, ranking=None, sections: list[str] = ()) -> str:
     lines = [
         "# newsbench leaderboard",
         "",
@@ -348,6 +387,8 @@ def _markdown(current: list[Entry], ranks: list[int], stale: list[Entry], card: 
         f"Scored on dataset **{card['name']} {card['version']}** "
         f"(fingerprint `{card['fingerprint']}`). Scores are percentages with their 95% bootstrap "
         "confidence interval in brackets; systems are ranked by entity strict micro F1.",
+        "",
+        unit_line(current),
         "",
         "| Rank | System | Version | " + " | ".join(title for _, title in columns()) + " |",
         "| ---: | --- | --- | " + " | ".join("---:" for _ in columns()) + " |",
@@ -380,24 +421,23 @@ def _markdown(current: list[Entry], ranks: list[int], stale: list[Entry], card: 
         f"{size['event_mentions']} event mentions with {size['event_arguments']} arguments. "
         "One missed mention moves a score by several points: read the intervals before the ranks.",
     ]
+    for section in sections:
+        lines += ["", section]
     lines += ["", (paths.LEADERBOARD_DIR / "METRICS.md").read_text(encoding="utf-8").rstrip(), ""]
     return "\n".join(lines)
 
 
-def render(entries: list[Entry] | None = None) -> dict[Path, bytes]:
-    """Every leaderboard file, rendered in memory."""
-    entries = read_entries() if entries is None else entries
-    card = card_metadata()
-    current = sorted((e for e in entries if e.fingerprint == card["fingerprint"]), key=_rank_key)
-    stale = sorted((e for e in entries if e.fingerprint != card["fingerprint"]), key=lambda e: e.name)
-    ranks = _ranks(current)
-    ranking = _ranking(current)
-    rows = [dict(_row_json(rank, e), status="current", band=band) for rank, e, band in zip(ranks, current, ranking.bands)]
-    rows += [dict(_row_json(None, e), status="stale") for e in stale]
-    board = {
-        "dataset": {"name": card["name"], "version": card["version"], "fingerprint": card["fingerprint"]},
+def _board(current: list[Entry], stale: list[Entry], ranks: list[int], ranking, dataset: dict,
+           cols: tuple[tuple[str, str], ...] | None = None) -> dict:
+    """leaderboard.json of one track."""
+    cols = columns() if cols is None else cols
+    rows = [dict(_row_json(rank, e, cols), status="current", band=band) for rank, e, band in zip(ranks, current, ranking.bands)]
+    rows += [dict(_row_json(None, e, cols), status="stale") for e in stale]
+    return {
+        "dataset": dataset,
         "headline": HEADLINE,
-        "columns": [{"metric": m, "title": t} for m, t in columns()],
+        "unit": resampling_unit(current),
+        "columns": [{"metric": m, "title": t} for m, t in cols],
         "systems": rows,
         "bands": {
             "metric": HEADLINE,
@@ -410,13 +450,113 @@ def render(entries: list[Entry] | None = None) -> dict[Path, bytes]:
             ],
         },
     }
-    files = {
-        paths.TABLE_FILE: _markdown(current, ranks, stale, card, ranking).encode(),
-        paths.CSV_FILE: _csv(rows).encode(),
-        paths.JSON_FILE: canonical_json(board).encode(),
+
+
+def _split_current(entries: list[Entry], fingerprint: str) -> tuple[list[Entry], list[Entry]]:
+    current = sorted((e for e in entries if e.fingerprint == fingerprint), key=_rank_key)
+    stale = sorted((e for e in entries if e.fingerprint != fingerprint), key=lambda e: e.name)
+    return current, stale
+
+
+def track_columns(cfg: dict) -> tuple[tuple[str, str], ...]:
+    """The headline columns of the layers a track annotates (entities only: two)."""
+    prefixes = {"entities": "ner.", "quotes": "quotes.", "events": "events."}
+    wanted = tuple(prefixes[layer] for layer in cfg.get("layers", prefixes) if layer in prefixes)
+    return tuple((m, t) for m, t in columns() if m.startswith(wanted))
+
+
+def track_card(key: str, cfg: dict, current: list[Entry]) -> dict:
+    """What the leaderboard says of a track's test split: from its config, the fingerprint
+    a current result must carry, and the size recorded in the current results."""
+    first = current[0].data if current else {}
+    recorded = first.get("dataset") or {}
+    headline = (first.get("units") or {}).get(HEADLINE) or {}
+    mentions = sum(row[2] for row in headline.get("counts", [])) if headline.get("kind") == "f1" else None
+    return {
+        "name": cfg["name"], "version": tracks.expected_version(cfg), "split": "test", "licence": cfg.get("licence", ""),
+        "fingerprint": tracks.expected_fingerprint(cfg), "card": cfg.get("card", ""), "unit": resampling_unit(current),
+        "size": {"documents": recorded.get("documents"), "sentences": recorded.get("sentences"), "entity_mentions": mentions},
     }
-    files.update(site.render(site_dir(), board, {e.name: e.data for e in current + stale}, card))
+
+
+def _track_markdown(key: str, card: dict, current: list[Entry], ranks: list[int], stale: list[Entry], ranking,
+                    columns: tuple[tuple[str, str], ...]) -> str:
+    size = card["size"]
+    lines = [
+        f"# Track {key}: {card['name']} {card['version']}, {card['split']} split",
+        "",
+        f"Fingerprint `{card['fingerprint']}`; {size['documents']} documents, {size['sentences']} sentences, "
+        f"{size['entity_mentions']} entity mentions; entities only, so only entity scores. "
+        f"Licence: {md_text(card['licence'])}. Conversion, splits and convention differences: `{md_text(card['card'])}`.",
+        "",
+        unit_line(current),
+        "",
+        "| Rank | System | Version | " + " | ".join(title for _, title in columns) + " |",
+        "| ---: | --- | --- | " + " | ".join("---:" for _ in columns) + " |",
+    ]
+    for rank, entry in zip(ranks, current):
+        lines.append(f"| {rank} | {md_text(entry.name)} | {md_text(entry.version)} | " + " | ".join(_cell(entry, m) for m, _ in columns) + " |")
+    if not current:
+        lines.append("| | (no current result) | | " + " | ".join("" for _ in columns) + " |")
+    if current:
+        lines += _bands_markdown(current, ranking, heading=f"## Rank bands on {key}")
+    lines += ["", f"## Reproducing a row of {key}", "", f"After `python -m benchmark fetch {key}`:", ""]
+    lines += [f"- **{md_text(e.name)}**: {md_code(e.command + ' publish=replace')}" for e in current]
+    if stale:
+        lines += ["", f"## Stale results on {key} (another fingerprint, not ranked)", ""]
+        lines += [f"- **{md_text(e.name)}** {md_text(e.version)}: fingerprint {md_code(e.fingerprint)}" for e in stale]
+    return "\n".join(lines)
+
+
+def render_track(key: str, cfg: dict, entries: list[Entry]) -> tuple[str, dict[Path, bytes]]:
+    """One other track: its README section, its CSV and JSON (``leaderboard/tracks/``) and
+    its part of the site (``site/TRACK/``)."""
+    columns = track_columns(cfg)
+    fingerprint = tracks.expected_fingerprint(cfg)
+    current, stale = _split_current(entries, fingerprint)
+    ranks, ranking = _ranks(current), _ranking(current, key)
+    card = track_card(key, cfg, current)
+    dataset = {"name": card["name"], "version": card["version"], "split": card["split"], "fingerprint": fingerprint}
+    board = _board(current, stale, ranks, ranking, dataset, columns)
+    files = {
+        tracks_dir() / f"{key}.csv": _csv(board["systems"], columns).encode(),
+        tracks_dir() / f"{key}.json": canonical_json(board).encode(),
+    }
+    files.update(site.render(site_dir() / key, board, {e.name: e.data for e in current + stale}, card,
+                             title=f"newsbench leaderboard: {key} track"))
+    return _track_markdown(key, card, current, ranks, stale, ranking, columns), files
+
+
+def render(entries: list[Entry] | None = None, others: dict[str, list[Entry]] | None = None) -> dict[Path, bytes]:
+    """Every leaderboard file, rendered in memory: the default track's table, CSV, JSON and
+    site, then each other track's section, files and site folder."""
+    entries = read_entries() if entries is None else entries
+    configs = other_tracks()
+    others = {key: read_entries(key) for key in configs} if others is None else others
+    card = card_metadata()
+    current, stale = _split_current(entries, card["fingerprint"])
+    ranks = _ranks(current)
+    ranking = _ranking(current)
+    board = _board(current, stale, ranks, ranking, {"name": card["name"], "version": card["version"], "fingerprint": card["fingerprint"]})
+    sections, files = [], {}
+    for key, cfg in configs.items():
+        section, track_files = render_track(key, cfg, others.get(key, []))
+        sections.append(section)
+        files.update(track_files)
+    files.update({
+        paths.TABLE_FILE: _markdown(current, ranks, stale, card, ranking, sections).encode(),
+        paths.CSV_FILE: _csv(board["systems"]).encode(),
+        paths.JSON_FILE: canonical_json(board).encode(),
+    })
+    links = [(f"{key}: {cfg['name']} (entities)", f"{key}/index.html") for key, cfg in configs.items()]
+    files.update(site.render(site_dir(), board, {e.name: e.data for e in current + stale}, dict(card, unit=resampling_unit(current)), tracks=links))
     return files
+
+
+def tracks_dir() -> Path:
+    """``leaderboard/tracks/``: each other track's hand-written card and generated CSV/JSON
+    (a function, like ``site_dir``, so a test that moves paths.LEADERBOARD_DIR moves it too)."""
+    return paths.LEADERBOARD_DIR / "tracks"
 
 
 def site_dir() -> Path:
@@ -477,7 +617,11 @@ def publish(results: dict, replace: bool = False) -> tuple[Path, bool]:
     if (problem := name_problem(name)) is not None:
         raise DataErrors([DataError("results", None, "system.name", problem)])
     published = published_view(results)
-    path = paths.RESULTS_DIR / f"{name}.json"
+    track = tracks.track_of(results["dataset"]["name"])
+    if track is None or results["dataset"].get("split", "test") != "test":
+        raise DataErrors([DataError("results", None, "dataset", f"{results['dataset']['name']} {results['dataset'].get('split')}: "
+                                    "only the test split of a registered track is published (dev is for tuning)")])
+    path = results_dir(track) / f"{name}.json"
     with _locked():
         existed = path.exists()
         if existed and not replace:
@@ -485,8 +629,10 @@ def publish(results: dict, replace: bool = False) -> tuple[Path, bool]:
                                         f"{name!r} is already on the leaderboard: publish=replace replaces its entry")])
         # Render the new table before touching anything: a malformed entry of
         # another system stops the publish with every file as it was.
-        entries = [e for e in read_entries() if e.name != name] + [entry_from_data(published, path)]
-        rendered = render(entries)
+        entries = {key: read_entries(key) for key in tracks.track_configs()}
+        entries[track] = [e for e in entries[track] if e.name != name] + [entry_from_data(published, path)]
+        rendered = render(entries.pop(tracks.DEFAULT_TRACK), entries)
+        path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(path, canonical_json(published))
         _apply(rendered, stale_files(rendered))
     return path, existed

@@ -96,6 +96,7 @@ class System(_Model):
 
 class Dataset(_Model):
     name: Text | None = None
+    split: Text | None = None
     version: Text
     fingerprint: Annotated[str, StringConstraints(min_length=1, max_length=128)]
     documents: NonNegative | None = None

@@ -167,6 +167,17 @@ def _board_rows(rows: list[dict], columns: list[dict], root: str, ranked: bool) 
 
 def _dataset_block(card: dict) -> str:
     size = card.get("size", {})
+    if "quotations" not in size:  # an entity-only track (WiNER-fr)
+        return (
+            '<dl class="meta">'
+            f"<dt>Dataset</dt><dd>{esc(card['name'])} {esc(card['version'])}, split {esc(card.get('split'))}</dd>"
+            f"<dt>Fingerprint</dt><dd><code>{esc(card['fingerprint'])}</code></dd>"
+            f"<dt>Size</dt><dd>{esc(size.get('documents'))} documents, {esc(size.get('sentences'))} sentences; "
+            f"{esc(size.get('entity_mentions'))} entity mentions; entities only (no quotations, events or entity ids)</dd>"
+            f"<dt>Licence</dt><dd>{esc(card.get('licence'))}</dd>"
+            f"<dt>Resampling unit</dt><dd>{esc(card.get('unit'))}</dd>"
+            "</dl>"
+        )
     return (
         '<dl class="meta">'
         f"<dt>Dataset</dt><dd>{esc(card['name'])} {esc(card['version'])}</dd>"
@@ -193,11 +204,20 @@ def _submission_block(meta: dict | None) -> str:
     return '<dl class="meta">' + "".join(items) + "</dl>"
 
 
-def _index(board: dict, card: dict) -> bytes:
+def _tracks_section(tracks: list[tuple[str, str]]) -> str:
+    """Links to the other tracks' sections of the site (one folder each)."""
+    if not tracks:
+        return ""
+    items = "".join(f'<li><a href="{esc(href)}">{esc(title)}</a></li>' for title, href in tracks)
+    return f"<section><h2>Other tracks</h2><ul>{items}</ul></section>"
+
+
+def _index(board: dict, card: dict, title: str = "newsbench leaderboard", tracks: list[tuple[str, str]] = ()) -> bytes:
     columns = board["columns"]
     current = [r for r in board["systems"] if r["status"] == "current"]
     stale = [r for r in board["systems"] if r["status"] != "current"]
     body = [
+        _tracks_section(list(tracks)),
         "<section><h2>Test set</h2>",
         _dataset_block(card),
         "<p>Scores are percentages; the bar under each score spans its 95% bootstrap confidence interval and the "
@@ -234,7 +254,7 @@ def _index(board: dict, card: dict) -> bytes:
     else:
         body.append('<p class="absent">None: every result was scored on the current dataset.</p>')
     body.append("</section>")
-    return _page("newsbench leaderboard", "newsbench leaderboard", "\n".join(body), "", "")
+    return _page(title, esc(title), "\n".join(b for b in body if b), "", "")
 
 
 # ---------------------------------------------------------------- plot.svg
@@ -448,13 +468,14 @@ def _system_page(row: dict, data: dict, board: dict) -> bytes:
 # ---------------------------------------------------------------- the site
 
 
-def render(site_dir: Path, board: dict, results: dict[str, dict], card: dict) -> dict[Path, bytes]:
+def render(site_dir: Path, board: dict, results: dict[str, dict], card: dict, title: str = "newsbench leaderboard",
+           tracks: list[tuple[str, str]] = ()) -> dict[Path, bytes]:
     """Every file of the site, in memory. ``board`` is the rendered leaderboard.json;
     ``results`` maps a system name to its published result (metrics, tables, provenance...)."""
     scored = {name: str((data.get("provenance") or {}).get("started_at") or "")[:10] for name, data in results.items()}
     bands = (board.get("bands") or {}).get("systems") or {}
     board = dict(board, systems=[dict(row, scored=scored.get(row["system"], ""), band=bands.get(row["system"])) for row in board["systems"]])
-    files = {site_dir / "index.html": _index(board, card), site_dir / "plot.svg": plot_svg(board)}
+    files = {site_dir / "index.html": _index(board, card, title, tracks), site_dir / "plot.svg": plot_svg(board)}
     for asset in ASSETS:
         files[site_dir / asset] = (TEMPLATES / asset).read_bytes()
     for row in board["systems"]:

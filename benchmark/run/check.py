@@ -34,7 +34,7 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 from benchmark import paths
-from benchmark.data import dataset
+from benchmark.data import dataset, tracks
 from benchmark.errors import DataError, DataErrors
 from benchmark.report import leaderboard
 from benchmark.report.results import PublishedResults, read_results
@@ -66,7 +66,7 @@ def allowed_overrides() -> frozenset[str]:
     (``benchmark.run.config.ScoringConfig``), read from the typed configs, so a new
     extractor's parameters need no second list. Nothing that names code (_target_,
     _args_, _partial_), no container, no hydra.* key, no new key (+key), no deletion (~key)."""
-    keys = {"model"}
+    keys = {"model", "dataset"}  # the config names: a model of configs/model/, a track of configs/dataset/
     for family in FAMILIES.values():
         keys |= _plain_keys(family, "model")
     return frozenset(keys | _plain_keys(ScoringConfig, "scoring"))
@@ -203,11 +203,35 @@ def _short(value: object) -> object:
     return text if not isinstance(text, str) or len(text) <= 80 else text[:77] + "..."
 
 
+def current_fingerprint(track: str, cfg: dict) -> str:
+    """What a current result of the track is scored on: newsbench's sources as they are on
+    disk, WiNER-fr's committed manifest and conversion rules."""
+    return dataset.current_fingerprint() if track == tracks.DEFAULT_TRACK else tracks.expected_fingerprint(cfg)
+
+
+def track_override_problem(track: str, overrides: list[str]) -> str | None:
+    """A result re-runs on the track its folder says: ``dataset=TRACK`` recorded for
+    another track than the default, none for the default."""
+    recorded = [o.split("=", 1)[1] for o in overrides if o.startswith("dataset=")]
+    expected = [] if track == tracks.DEFAULT_TRACK else [track]
+    if recorded not in ([track], expected):
+        return f"recorded dataset override {recorded or 'none'} does not match the {track} track it is published on"
+    return None
+
+
 def check_systems(tolerances: dict, extra_overrides: list[str]) -> list[Difference]:
-    fingerprint = dataset.current_fingerprint()
+    """Every published result of every track, re-run on its own track."""
     differences: list[Difference] = []
-    for path in sorted(paths.RESULTS_DIR.glob("*.json")):
-        system = path.stem
+    for track, cfg in tracks.track_configs().items():
+        differences += check_track(track, cfg, tolerances, extra_overrides)
+    return differences
+
+
+def check_track(track: str, cfg: dict, tolerances: dict, extra_overrides: list[str]) -> list[Difference]:
+    fingerprint = current_fingerprint(track, cfg)
+    differences: list[Difference] = []
+    for path in sorted(tracks.published_dir(track).glob("*.json")):
+        system = path.stem if track == tracks.DEFAULT_TRACK else f"{track}/{path.stem}"
         try:
             checked = read_results(path, PublishedResults)
             leaderboard.entry_from_results(checked, path)
@@ -215,6 +239,9 @@ def check_systems(tolerances: dict, extra_overrides: list[str]) -> list[Differen
             overrides = safe_overrides(path, published["system"].get("overrides"))
         except DataErrors as exc:
             differences += [Difference(system, "results file", "refused", str(e)) for e in exc.errors]
+            continue
+        if (problem := track_override_problem(track, overrides)) is not None:
+            differences.append(Difference(system, "system.overrides", "refused", problem))
             continue
         if published["dataset"]["fingerprint"] != fingerprint:
             # Scored on other data: re-running on the packaged split would compare nothing.

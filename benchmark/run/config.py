@@ -49,8 +49,26 @@ class ScoringConfig:
 
 
 @dataclass
+class DatasetConfig:
+    """One corpus a run can score on (``configs/dataset/NAME.yaml``): which reader
+    builds its split, which splits exist, which layers its gold annotates (the
+    others are reported null, not scored as all spurious) and its label mapping."""
+
+    name: str = MISSING
+    reader: str = MISSING
+    source: str = MISSING
+    split: str = "test"
+    splits: list[str] = field(default_factory=lambda: ["test"])
+    layers: list[str] = field(default_factory=lambda: ["entities", "quotes", "events"])
+    labels: dict[str, str] = field(default_factory=dict)
+    licence: str = MISSING
+    card: str = MISSING
+
+
+@dataclass
 class RunConfig:
     model: Any = MISSING
+    dataset: DatasetConfig = field(default_factory=DatasetConfig)
     publish: str = "false"
     quiet: bool = False
     scoring: ScoringConfig = field(default_factory=ScoringConfig)
@@ -59,6 +77,7 @@ class RunConfig:
 def register() -> None:
     store = ConfigStore.instance()
     store.store(name="run_schema", node=RunConfig)
+    store.store(group="schema", name="dataset", node=DatasetConfig)
     register_families()
 
 

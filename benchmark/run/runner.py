@@ -32,7 +32,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from benchmark import paths
-from benchmark.data import dataset
+from benchmark.data import tracks
 from benchmark.data.corpus import SeedDocument
 from benchmark.data.schema import Document
 from benchmark.data.submission import name_problem
@@ -134,11 +134,11 @@ def _checked_predictions(extractor: Extractor, inputs: list[SeedDocument], predi
 
 
 def run_system(cfg: DictConfig, overrides: list[str]) -> RunOutput:
-    """Load the packaged dataset, run the configured extractor, score it."""
+    """Load the configured track's split, run the configured extractor, score it."""
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
-    rows, card = dataset.load_verified()
-    gold = dataset.documents(rows)
+    loaded = tracks.load(OmegaConf.to_container(cfg.dataset, resolve=True))
+    rows, gold = loaded.rows, loaded.gold
     extractor: Extractor = instantiate(cfg.model, _convert_="all")
     inputs = [SeedDocument(d.id, d.date, d.text) for d in gold]
     with progress_steps(bool(cfg.get("quiet", False)) or _parallel_job()) as steps:
@@ -158,9 +158,10 @@ def run_system(cfg: DictConfig, overrides: list[str]) -> RunOutput:
             "config": OmegaConf.to_container(cfg.model, resolve=True),
         },
         "dataset": {
-            "name": card["name"],
-            "version": card["version"],
-            "fingerprint": card["fingerprint"],
+            "name": loaded.meta["name"],
+            "split": loaded.meta["split"],
+            "version": loaded.meta["version"],
+            "fingerprint": loaded.meta["fingerprint"],
             "documents": len(gold),
             "sentences": sum(len(r["sentence_starts"]) for r in rows),
         },
@@ -212,8 +213,11 @@ def job_problems(cfg: DictConfig, model: str | None) -> list[str]:
         mode = publish_mode(cfg.publish)
     except ValueError as exc:
         return problems + [str(exc)]
-    if mode is Publish.true and (paths.RESULTS_DIR / f"{cfg.model.name}.json").exists():
-        problems.append(f"{cfg.model.name!r} is already on the leaderboard: publish=replace replaces its entry")
+    track = tracks.track_of(cfg.dataset.name)
+    if mode is not Publish.false and (track is None or cfg.dataset.split != "test"):
+        problems.append(f"dataset {cfg.dataset.name} split {cfg.dataset.split}: only a registered track's test split is published (dev is for tuning)")
+    elif mode is Publish.true and (tracks.published_dir(track) / f"{cfg.model.name}.json").exists():
+        problems.append(f"{cfg.model.name!r} is already on the {track} leaderboard: publish=replace replaces its entry")
     if mode is not Publish.false and model == PREDICTIONS_MODEL:
         for key in ("path", "metadata"):
             value = cfg.model.get(key)
@@ -325,8 +329,12 @@ Run one extractor on the packaged test split and score it (a Hydra application).
   model.KEY=VALUE         a parameter of that model (see configs/model/NAME.yaml,
                           typed in benchmark/run/config.py); model=predictions needs
                           model.path=FILE.jsonl and model.name=NAME
+  dataset=newsbench|winer-fr
+                          the track (configs/dataset/): our gold (default) or WiNER-fr
+                          (entities only; `python -m benchmark fetch winer-fr` first);
+                          dataset.split=dev scores WiNER-fr's dev split
   publish=false|true|replace
-                          copy the result to leaderboard/results/NAME.json and
+                          copy the result to leaderboard/results/[TRACK/]NAME.json and
                           rebuild the table: true for a new entry, replace to
                           replace an existing one
   scoring.bootstrap.resamples|seed|level=VALUE
