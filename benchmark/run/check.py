@@ -44,6 +44,13 @@ ALLOWED_OVERRIDES = frozenset({
     "model.default_label",                       # rules
     "model.batch_size", "model.strip_titles",    # spacy
     "model.path", "model.metadata",              # predictions
+    # llm: what changes the answers or the run. base_url holds ':' and is no plain value (set it in a config file);
+    # api_key_env is never taken from a results file (it would choose which secret a re-run sends).
+    "model.model", "model.mode", "model.prompts.joint", "model.prompts.entities", "model.prompts.quotes", "model.prompts.events",
+    "model.response_format", "model.temperature", "model.seed", "model.max_tokens", "model.timeout", "model.max_retries",
+    "model.backoff_seconds", "model.max_concurrency", "model.max_requests", "model.max_tokens_total", "model.cache", "model.cache_dir",
+    # onnx_token_classification
+    "model.model_dir", "model.aggregation_strategy", "model.max_length", "model.stride", "model.intra_op_num_threads",
     "scoring.bootstrap.resamples", "scoring.bootstrap.seed", "scoring.bootstrap.level",
 })
 _OVERRIDE = re.compile(r"(?P<key>[^=]*)=(?P<value>.*)", re.DOTALL)
