@@ -49,8 +49,9 @@ def _plain_keys(node: type, prefix: str) -> set[str]:
     """Dotted keys of a typed config whose value is a plain scalar (optional or not),
     nested dataclasses followed; a private field (``_target_``) or a container is none."""
     keys: set[str] = set()
+    recorded = {f.name: f.metadata.get("recorded", True) for f in dataclasses.fields(node)}
     for name, hint in typing.get_type_hints(node).items():
-        if name.startswith("_"):
+        if name.startswith("_") or not recorded.get(name, True):
             continue
         options = [a for a in typing.get_args(hint) if a is not type(None)] if typing.get_origin(hint) in (typing.Union, types.UnionType) else [hint]
         if len(options) == 1 and dataclasses.is_dataclass(options[0]):
@@ -65,7 +66,8 @@ def allowed_overrides() -> frozenset[str]:
     every model family (``benchmark.systems.config.FAMILIES``) and of the run's scoring
     (``benchmark.run.config.ScoringConfig``), read from the typed configs, so a new
     extractor's parameters need no second list. Nothing that names code (_target_,
-    _args_, _partial_), no container, no hydra.* key, no new key (+key), no deletion (~key)."""
+    _args_, _partial_), no container, no field marked ``metadata={"recorded": False}``
+    (an API key's variable, a server URL), no hydra.* key, no new key (+key), no deletion (~key)."""
     keys = {"model", "dataset"}  # the config names: a model of configs/model/, a track of configs/dataset/
     for family in FAMILIES.values():
         keys |= _plain_keys(family, "model")

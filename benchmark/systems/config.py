@@ -56,7 +56,63 @@ class PredictionsConfig(ExtractorConfig):
     metadata: Optional[str] = None
 
 
-FAMILIES = {"rules": RulesConfig, "spacy": SpacyConfig, "predictions": PredictionsConfig}
+# -- model=llm and model=onnx_token_classification (issue 17) -----------------
+
+
+@dataclass
+class LLMPromptsConfig:
+    """Prompt files (paths from the repository root): ``joint`` for mode=joint,
+    one per layer for mode=per_layer (a null layer is not predicted)."""
+
+    joint: Optional[str] = None
+    entities: Optional[str] = None
+    quotes: Optional[str] = None
+    events: Optional[str] = None
+
+
+@dataclass
+class LLMConfig(ExtractorConfig):
+    _target_: str = "benchmark.systems.llm.LLMExtractor"
+    # Never taken from a results file: a URL is no plain value (set it in a config file), and
+    # a results file must not choose which secret a re-run sends (benchmark/run/check.py).
+    base_url: str = field(default=MISSING, metadata={"recorded": False})
+    model: str = MISSING
+    api_key_env: Optional[str] = field(default=None, metadata={"recorded": False})
+    mode: str = "per_layer"
+    prompts: LLMPromptsConfig = field(default_factory=LLMPromptsConfig)
+    response_format: str = "json_object"
+    temperature: float = 0.0
+    seed: Optional[int] = 20190325
+    max_tokens: int = 4096
+    timeout: float = 120.0
+    max_retries: int = 3
+    backoff_seconds: float = 1.0
+    max_concurrency: int = 2
+    max_requests: Optional[int] = None
+    max_tokens_total: Optional[int] = None
+    cache: str = "readwrite"
+    cache_dir: str = "outputs/llm_cache"
+
+
+@dataclass
+class OnnxTokenClassificationConfig(ExtractorConfig):
+    _target_: str = "benchmark.systems.onnx_token_classification.OnnxTokenClassificationExtractor"
+    model_dir: str = MISSING
+    aggregation_strategy: str = "first"
+    label_map: Dict[str, Optional[str]] = field(default_factory=dict)
+    max_length: int = 512
+    stride: int = 128
+    batch_size: int = 8
+    intra_op_num_threads: int = 1
+
+
+FAMILIES = {
+    "rules": RulesConfig,
+    "spacy": SpacyConfig,
+    "predictions": PredictionsConfig,
+    "llm": LLMConfig,
+    "onnx_token_classification": OnnxTokenClassificationConfig,
+}
 
 
 def register_families() -> None:
