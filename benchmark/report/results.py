@@ -188,6 +188,7 @@ class Provenance(_Model):
     extractor: dict[Key, JsonValue] = Field(default_factory=dict)
     scoring: ScoringSettings | None = None
     scoring_version: Text | None = None
+    ner_source: dict[Key, Text | None] | None = None  # which scorer gave ner.strict/default (seqeval, or multiset and why)
     started_at: Text | None = None
     duration_seconds: Annotated[float, Field(ge=0.0, allow_inf_nan=False)] | None = None
 
