@@ -85,8 +85,8 @@ def test_tables_fit_the_terminal_or_take_a_fixed_width_when_piped(monkeypatch):
         def flush(self):
             pass
 
-    monkeypatch.delenv("COLUMNS", raising=False)
-    monkeypatch.setattr(sys, "stdout", Stream(False))
-    assert terminal.console().width == terminal.PIPED_WIDTH
     monkeypatch.setenv("COLUMNS", "80")
-    assert terminal.console().width == 80
+    monkeypatch.setattr(sys, "stdout", Stream(False))
+    assert terminal.console().width == terminal.PIPED_WIDTH  # piped: no terminal to fit
+    monkeypatch.setattr(sys, "stdout", Stream(True))
+    assert terminal.console().width == 80  # a terminal of 80 columns

@@ -10,6 +10,7 @@ from conftest import SEED_ID, run_cli
 
 from benchmark.cli.main import main
 from benchmark.data import dataset
+from benchmark.report import terminal
 from benchmark.report.explain import (
     DocText,
     documents_from_rows,
@@ -95,7 +96,7 @@ def cli(capsys):
 
 
 def test_lists_every_error_and_nothing_else(tmp_path, records, cli, monkeypatch):
-    monkeypatch.setenv("COLUMNS", "600")  # one line per row: the marked contexts are not folded
+    monkeypatch.setattr(terminal, "PIPED_WIDTH", 600)  # one line per row: the marked contexts are not folded
     run = write_run(tmp_path / "run", records)
     code, out, err = cli(run)
     assert code == 0, err

@@ -14,6 +14,7 @@ from benchmark.data.dataset import card_metadata
 from benchmark.errors import DataErrors
 from benchmark.report import leaderboard
 from benchmark.run import check
+from benchmark.scoring.scorer import SCORING_VERSION
 
 WINER = tracks.track_configs()["winer-fr"]
 
@@ -31,7 +32,7 @@ def _result(name: str, f1: float, track: str = "winer-fr", split: str = "test", 
     hits = round(f1 * 40)
     counts = [[1, 1, 1] if i < hits else [0, 1, 1] for i in range(40)]
     ids = [f"d{i:02d}" if unit == "document" else f"d#{i}" for i in range(40)]
-    values = {metric: None for metric, _ in leaderboard.COLUMNS}
+    values = {metric: None for metric, _ in leaderboard.columns()}
     value = 2 * hits / 80
     values.update({"ner.strict.micro.f1": value, "ner.partial.micro.f1": value})
     block = {"kind": "f1", "unit": unit, "ids": ids, "counts": counts}
@@ -41,7 +42,7 @@ def _result(name: str, f1: float, track: str = "winer-fr", split: str = "test", 
         "metrics": values,
         "intervals": {"ner.strict.micro.f1": {"low": value / 2, "high": value, "units": 40}},
         "units": {"ner.strict.micro.f1": block, "ner.partial.micro.f1": block},
-        "tables": {}, "alignment": {}, "provenance": {"extractor": {}},
+        "tables": {}, "alignment": {}, "provenance": {"extractor": {}, "scoring_version": SCORING_VERSION},
     }
 
 
