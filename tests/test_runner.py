@@ -5,6 +5,8 @@ import json
 import pytest
 from conftest import SEED_ID, run_cli
 
+from benchmark.scoring import scorer as scoring
+
 
 def _write_predictions(path, records):
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
@@ -126,4 +128,4 @@ def test_run_writes_errors_beside_results_with_units_and_documents(oracle_run, g
         layer: sum(r["layer"] == layer for r in rows) for layer in results["errors"]
     }
     assert sorted(results["documents"]) == [r["id"] for r in gold_records_pristine]
-    assert all(set(results["units"]) == set(scores) for scores in results["documents"].values()) and results["provenance"]["scoring_version"] == "2.0"
+    assert all(set(results["units"]) == set(scores) for scores in results["documents"].values()) and results["provenance"]["scoring_version"] == scoring.SCORING_VERSION

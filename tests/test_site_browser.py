@@ -79,7 +79,7 @@ def site(tmp_path_factory):
     results[3]["provenance"]["extractor"] = {"submission": SCRIPT_META}
     entries = [leaderboard.entry_from_data(r, Path(f"{r['system']['name']}.json")) for r in results]
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(leaderboard, "LEADERBOARD_DIR", root)
+        patch.setattr(paths, "LEADERBOARD_DIR", root)
         rendered = leaderboard.render(entries)
     for path, data in rendered.items():
         if path.is_relative_to(root / "site"):
