@@ -254,12 +254,6 @@ class ReportingLexicon:
     lemmas: frozenset[str]
     forms: dict[str, str]  # inflected form -> lemma
 
-    def is_form(self, word: str) -> bool:
-        return norm(word) in self.forms
-
-    def is_lemma(self, lemma: str) -> bool:
-        return norm(lemma) in self.lemmas
-
 
 @lru_cache(maxsize=None)
 def reporting_verbs() -> ReportingLexicon:
@@ -517,19 +511,3 @@ def looks_like_demonym(word: str) -> bool:
     w = norm(word)
     return len(w) > 4 and w.isalpha() and w.endswith(_DEMONYM_SUFFIXES)
 
-
-def lexicon_sizes() -> dict[str, int]:
-    """Entry counts, for the report and for provenance readers."""
-    triggers = event_triggers()
-    per_type: dict[str, int] = {}
-    for entry in triggers.entries:
-        per_type[entry.type] = per_type.get(entry.type, 0) + 1
-    return {
-        "reporting_verbs": len(reporting_verbs().lemmas),
-        "reporting_forms": len(reporting_verbs().forms),
-        **{f"triggers[{t}]": n for t, n in per_type.items()},
-        "titles": len(titles()),
-        "org_cues": len(org_cues().words),
-        "places": len(places().names),
-        "first_names": len(first_names()),
-    }
