@@ -93,21 +93,28 @@ def _header(title: str, *style: str) -> tuple[str, ...]:
     return (title, "number", *style)
 
 
-@cache
-def _environment() -> jinja2.Environment:
-    """The site's templates: autoescape on, an undefined name an error, every value through ``esc``."""
+def environment(folder: Path, **filters: object) -> jinja2.Environment:
+    """Jinja2 over ``folder`` as every HTML page of the project is rendered (the site,
+    ``explain --html``): autoescape on, an undefined name an error, every value through
+    ``esc``, block tags taking their line with them; ``filters`` added by name."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined,
+        loader=jinja2.FileSystemLoader(folder), autoescape=True, undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, finalize=esc,
     )
-    env.filters.update(percent=_percent, fixed=_fixed, clamp=_clamp, shown=_shown, page_name=page_name, number_header=_header,
-                       any_band=_any_band)
+    env.filters.update(filters)
+    return env
+
+
+@cache
+def _site_environment() -> jinja2.Environment:
+    env = environment(TEMPLATES, percent=_percent, fixed=_fixed, clamp=_clamp, shown=_shown, page_name=page_name,
+                      number_header=_header, any_band=_any_band)
     env.tests["real"] = _real
     return env
 
 
 def _render(template: str, **context: object) -> bytes:
-    return _environment().get_template(template).render(**context).encode("utf-8")
+    return _site_environment().get_template(template).render(**context).encode("utf-8")
 
 
 # ---------------------------------------------------------------- index.html
