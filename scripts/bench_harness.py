@@ -60,6 +60,37 @@ def best_of(repeats: int, work) -> tuple[float, object]:
     return best, result
 
 
+def time_extraction(cfg, inputs: list[SeedDocument], repeats: int, timings: dict[str, float]) -> list:
+    """Time, into ``timings``, the bare spaCy pipe (spaCy models only: the reference a
+    harness is compared with), the extractor's ``predict`` and the prediction checks on
+    ``inputs``, each after a warm-up; the predictions."""
+    extractor = instantiate(cfg.model, _convert_="all")
+    if "model" in cfg.model and str(cfg.model.model).startswith("fr_core_news"):
+        nlp = spacy.load(cfg.model.model)
+        batch_size = int(cfg.model.get("batch_size", 64))
+        texts = [d.text for d in inputs]
+        list(nlp.pipe(texts[:4], batch_size=batch_size))  # warm-up
+        timings["bare_nlp_pipe"], _ = best_of(repeats, lambda: list(nlp.pipe(texts, batch_size=batch_size)))
+    extractor.predict(inputs[:4])  # warm-up (lazy model load)
+    timings["predict"], predicted = best_of(repeats, lambda: extractor.predict(inputs))
+    timings["check_predictions"], _ = best_of(
+        repeats,
+        lambda: [check_document(p, file="bench", record=p.id, gold=False, reference=r) for p, r in zip(predicted, inputs)],
+    )
+    return predicted
+
+
+def summary(timings: dict[str, float], harness: float) -> dict:
+    """The timings and the harness's time against the bare pipe (else predict) and predict."""
+    reference = timings.get("bare_nlp_pipe", timings["predict"])
+    return {
+        "seconds": {k: round(v, 3) for k, v in timings.items()},
+        "harness_seconds": round(harness, 3),
+        "harness_over_bare": round(harness / reference, 4),
+        "harness_over_predict": round(harness / timings["predict"], 4),
+    }
+
+
 def _config(model: str):
     run_config.register()  # the typed model schemas the configs extend (defaults: /schema/...)
     with initialize_config_dir(config_dir=str(paths.CONFIG_DIR), version_base="1.3"):
@@ -116,34 +147,18 @@ def overhead(model: str, copies: int, repeats: int) -> dict:
     rows = load_test_split()
     (seed,) = documents(rows)
     inputs = [SeedDocument(f"{seed.id}-{i:06d}", seed.date, seed.text) for i in range(copies)]
-    texts = [d.text for d in inputs]
-    extractor = instantiate(cfg.model, _convert_="all")
     scoring_config = OmegaConf.to_container(cfg.scoring, resolve=True)
-    timings = {}
-    if "model" in cfg.model and str(cfg.model.model).startswith("fr_core_news"):
-        nlp = spacy.load(cfg.model.model)
-        batch_size = int(cfg.model.get("batch_size", 64))
-        list(nlp.pipe(texts[:4], batch_size=batch_size))  # warm-up
-        timings["bare_nlp_pipe"], _ = best_of(repeats, lambda: list(nlp.pipe(texts, batch_size=batch_size)))
-    extractor.predict(inputs[:4])  # warm-up (lazy model load)
-    timings["predict"], predicted = best_of(repeats, lambda: extractor.predict(inputs))
-    timings["check_predictions"], _ = best_of(
-        repeats,
-        lambda: [check_document(p, file="bench", record=p.id, gold=False, reference=r) for p, r in zip(predicted, inputs)],
-    )
+    timings: dict[str, float] = {}
+    predicted = time_extraction(cfg, inputs, repeats, timings)
     r, g, _ = repeated(rows, seed, predicted[0], copies)
     scoring.score(r[:2], g[:2], predicted[:2], scoring_config)  # warm-up
     timings["score"], _ = best_of(repeats, lambda: scoring.score(r, g, predicted, scoring_config))
     harness = timings["check_predictions"] + timings["score"]
-    reference = timings.get("bare_nlp_pipe", timings["predict"])
     return {
         "model": model,
         "documents": copies,
         "tokens": copies * len(rows[0]["tokens"]),
-        "seconds": {k: round(v, 3) for k, v in timings.items()},
-        "harness_seconds": round(harness, 3),
-        "harness_over_bare": round(harness / reference, 4),
-        "harness_over_predict": round(harness / timings["predict"], 4),
+        **summary(timings, harness),
     }
 
 
@@ -156,32 +171,16 @@ def track(model: str, name: str, repeats: int) -> dict:
     tracks.load(dataset_cfg)  # packages the split on first use; timed below as a run finds it
     timings["load"], loaded = best_of(repeats, lambda: tracks.load(dataset_cfg))
     inputs = [SeedDocument(d.id, d.date, d.text) for d in loaded.gold]
-    extractor = instantiate(cfg.model, _convert_="all")
-    if "model" in cfg.model and str(cfg.model.model).startswith("fr_core_news"):
-        nlp = spacy.load(cfg.model.model)
-        batch_size = int(cfg.model.get("batch_size", 64))
-        texts = [d.text for d in inputs]
-        list(nlp.pipe(texts[:4], batch_size=batch_size))  # warm-up
-        timings["bare_nlp_pipe"], _ = best_of(repeats, lambda: list(nlp.pipe(texts, batch_size=batch_size)))
-    extractor.predict(inputs[:4])  # warm-up (lazy model load)
-    timings["predict"], predicted = best_of(repeats, lambda: extractor.predict(inputs))
-    timings["check_predictions"], _ = best_of(
-        repeats,
-        lambda: [check_document(p, file="bench", record=p.id, gold=False, reference=r) for p, r in zip(predicted, inputs)],
-    )
+    predicted = time_extraction(cfg, inputs, repeats, timings)
     scoring_config = OmegaConf.to_container(cfg.scoring, resolve=True)
     timings["score"], _ = best_of(repeats, lambda: scoring.score(loaded.rows, loaded.gold, predicted, scoring_config))
     harness = timings["load"] + timings["check_predictions"] + timings["score"]
-    reference = timings.get("bare_nlp_pipe", timings["predict"])
     return {
         "model": model,
         "track": name,
         "documents": len(inputs),
         "tokens": sum(len(r["tokens"]) for r in loaded.rows),
-        "seconds": {k: round(v, 3) for k, v in timings.items()},
-        "harness_seconds": round(harness, 3),
-        "harness_over_bare": round(harness / reference, 4),
-        "harness_over_predict": round(harness / timings["predict"], 4),
+        **summary(timings, harness),
     }
 
 

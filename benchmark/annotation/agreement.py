@@ -20,7 +20,6 @@ with each version's chain).
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
@@ -131,47 +130,6 @@ def token_alpha(docs: dict[str, dict[str, Document]], annotators: list[str]) -> 
     return alpha, n_tokens
 
 
-def _units(doc: Document) -> dict[str, list[tuple]]:
-    """The units of each layer, for a scorer that gives no error records."""
-    return {
-        "entities": [(m.start, m.end, m.label) for m in doc.entities or []],
-        "quotes.content": [(q.content[0].start, q.content[-1].end, q.kind, tuple((s.start, s.end) for s in q.content)) for q in doc.quotes or []],
-        "quotes.cue": [(q.cue.start, q.cue.end, "CUE") for q in doc.quotes or [] if q.cue],
-        "quotes.speaker": [(q.speaker.start, q.speaker.end, "SPEAKER") for q in doc.quotes or [] if q.speaker],
-        "events.trigger": [(e.trigger.start, e.trigger.end, e.type) for e in doc.events or []],
-        "events.argument": [(a.start, a.end, a.role, (e.trigger.start, e.trigger.end, e.type)) for e in doc.events or [] for a in e.arguments],
-    }
-
-
-def _difference_records(row: dict, first: Document, second: Document) -> list[dict]:
-    """Units one version has and the other lacks, as error records (missed /
-    spurious), in the ``errors.jsonl`` shape: used only when the scorer
-    returns no ``error_records`` of its own."""
-    starts = row["sentence_starts"]
-    tokens = row["token_offsets"]
-
-    def sentence(char: int) -> int:
-        token = next((i for i, (s, e) in enumerate(tokens) if char < e), len(tokens) - 1)
-        return max(i for i, s in enumerate(starts) if s <= token)
-
-    def rendered(unit: tuple) -> dict:
-        out = {"start": unit[0], "end": unit[1], "text": first.text[unit[0]:unit[1]], "label": unit[2]}
-        if len(unit) == 4 and isinstance(unit[3], tuple) and isinstance(unit[3][0], tuple):
-            out["segments"] = [list(s) for s in unit[3]]
-        return out
-
-    records = []
-    a, b = _units(first), _units(second)
-    for layer in a:
-        only = [(unit, "missed") for unit in (Counter(a[layer]) - Counter(b[layer])).elements()]
-        only += [(unit, "spurious") for unit in (Counter(b[layer]) - Counter(a[layer])).elements()]
-        for unit, cls in sorted(only, key=lambda item: (item[0][0], item[0][1], item[1], str(item[0]))):
-            shown = rendered(unit)
-            records.append({"layer": layer, "doc": first.id, "sentence": sentence(unit[0]), "class": cls, "label": unit[2],
-                            "gold": shown if cls == "missed" else None, "predicted": shown if cls == "spurious" else None})
-    return records
-
-
 def _sentence_of(doc: Document, char: int) -> int:
     tokens = tokenize(doc.text)
     token = next((i for i, (_, end) in enumerate(tokens) if char < end), len(tokens) - 1)
@@ -218,11 +176,7 @@ def compare(first: str, second: str, docs: dict[str, dict[str, Document]], confi
             chosen[f"{prefix}.{key}"] = metrics.get(f"{prefix}.{key}")
     for _, name in COREFERENCE_METRICS:
         chosen[name] = metrics.get(name)
-    if "error_records" in result:
-        records = result["error_records"]
-    else:
-        records = [r for row, d in zip(rows, shared) for r in _difference_records(row, docs[d][first], docs[d][second])]
-    records = [r for r in records if r["class"] != "correct"]
+    records = [r for r in result["error_records"] if r["class"] != "correct"]
     records += [r for d in shared for r in chain_records(docs[d][first], docs[d][second])]
     return PairAgreement(first, second, shared, chosen, records)
 

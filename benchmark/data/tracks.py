@@ -300,7 +300,3 @@ def expected_fingerprint(cfg: Mapping, split: str = "test") -> str:
         return winer_fingerprint(split)
     return dataset.card_metadata()["fingerprint"]
 
-
-def read_card(folder: Path) -> dict:
-    """The ``newsbench`` block of a packaged split's card (for tests and ``fetch``)."""
-    return yaml.safe_load(read_text_bounded(folder / "README.md", 1024 * 1024).split("---\n", 2)[1])["newsbench"]

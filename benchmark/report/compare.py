@@ -35,7 +35,6 @@ from benchmark.report.results import (
     PublishedResults,
     UnitsBlock,
     problems,
-    read_json_object,
     read_results,
 )
 from benchmark.scoring.scorer import HEADLINES, SENTENCE_UNIT_WARNING
@@ -104,11 +103,6 @@ def resolve(argument: str, track: str = tracks.DEFAULT_TRACK) -> Path:
     if published.exists():
         return published
     raise DataErrors([DataError(argument, None, None, f"neither a results file, a run directory nor a system published on the {track} track")])
-
-
-def read_json(path: Path, what: str = "results") -> dict:
-    """A JSON object from a file through the bounded, strict readers (``results.read_json_object``)."""
-    return read_json_object(path, what=what)
 
 
 def to_units(block: UnitsBlock) -> Units:

@@ -29,13 +29,14 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from markupsafe import Markup
 from pydantic import ValidationError
 
 from benchmark import paths
 from benchmark.data import dataset
 from benchmark.errors import DataError, DataErrors
 from benchmark.fileio import atomic_write_text
-from benchmark.report import terminal
+from benchmark.report import site, terminal
 from benchmark.report.compare import resolve
 from benchmark.report.results import (
     ErrorRow,
@@ -308,32 +309,13 @@ def summary(records: list[ErrorRecord]) -> str:
 
 # --------------------------------------------------------------------------- HTML
 
-_PAGE = """<!DOCTYPE html>
-<html lang="fr">
-<head>
-<meta charset="utf-8">
-<title>{title}</title>
-<style>
-body {{ font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; margin: 2em; color: #222; }}
-table {{ border-collapse: collapse; width: 100%; margin-bottom: 1.5em; }}
-th, td {{ border: 1px solid #ddd; padding: 0.3em 0.6em; vertical-align: top; text-align: left; }}
-td.gold, td.predicted {{ width: 46%; }}
-.legend span {{ padding: 0.2em 0.5em; margin-right: 0.4em; border-radius: 0.3em; }}
-</style>
-</head>
-<body>
-{body}
-</body>
-</html>
-"""
-
-
 def _e(text: str) -> str:
     return html.escape(text, quote=True)
 
 
 def _quoted(span: Span | None) -> str:
-    return "∅" if span is None else _e(json.dumps(span.text, ensure_ascii=False))
+    """A span's text as a JSON string (escaped by the template), or ∅."""
+    return "∅" if span is None else json.dumps(span.text, ensure_ascii=False)
 
 
 def _span_label(record: ErrorRecord, span: Span) -> str:
@@ -370,34 +352,27 @@ def _window(doc: DocText, records: list[ErrorRecord]) -> tuple[int, int]:
 
 
 def render_html(records: list[ErrorRecord], documents: dict[str, DocText], title: str) -> str:
-    """The page: per document and layer, one row per sentence with errors, gold | predicted."""
-    body = [f"<h1>{_e(title)}</h1>", f"<p>{_e(summary(records))}. Gold spans on the left, predicted on the right; "
-            "each label reads “label · class”.</p>", '<p class="legend">']
-    body += [f'<span style="background: {COLOURS[c]}">{c}</span>' for c in ALL_CLASSES]
-    body.append("</p>")
+    """The page (template ``explain.html``): per document and layer, one row per sentence
+    with errors, gold | predicted. displaCy's markup is the only HTML passed in as such: it
+    escapes the tokens itself and its labels are escaped here (``_span_label``)."""
     order = {doc_id: i for i, doc_id in enumerate(documents)}
+    shown = []
     for doc_id in sorted({r.doc for r in records}, key=order.__getitem__):
-        doc = documents[doc_id]
-        body.append(f'<section class="document"><h2>Document {_e(doc_id)}</h2>')
+        doc, layers = documents[doc_id], []
         for layer in LAYERS:
             mine = [r for r in records if r.doc == doc_id and r.layer == layer]
-            if not mine:
-                continue
-            body.append(f'<h3>{_e(layer)}</h3><table class="layer"><thead><tr><th>sentence</th><th>gold</th>'
-                        "<th>predicted</th><th>records</th></tr></thead><tbody>")
+            rows = []
             for sentence in sorted({r.sentence for r in mine}):
                 group = [r for r in mine if r.sentence == sentence]
                 first, last = _window(doc, group)
-                gold = _displacy(doc, first, last, [(r, r.gold) for r in group if r.gold])
-                predicted = _displacy(doc, first, last, [(r, r.predicted) for r in group if r.predicted])
-                listing = "<br>".join(
-                    f"{_e(r.cls)}: {_e(r.label)} — gold {_quoted(r.gold)}, predicted {_quoted(r.predicted)}" for r in group
-                )
-                body.append(f'<tr><td>{sentence}</td><td class="gold">{gold}</td><td class="predicted">{predicted}</td>'
-                            f'<td class="records">{listing}</td></tr>')
-            body.append("</tbody></table>")
-        body.append("</section>")
-    return _PAGE.format(title=_e(title), body="\n".join(body))
+                gold = Markup(_displacy(doc, first, last, [(r, r.gold) for r in group if r.gold]))
+                predicted = Markup(_displacy(doc, first, last, [(r, r.predicted) for r in group if r.predicted]))
+                rows.append((sentence, gold, predicted, group))
+            if rows:
+                layers.append((layer, rows))
+        shown.append((doc_id, layers))
+    template = site.environment(paths.TEMPLATES_DIR, quoted=_quoted).get_template("explain.html")
+    return template.render(title=title, summary=summary(records), legend=[(c, COLOURS[c]) for c in ALL_CLASSES], documents=shown)
 
 
 # --------------------------------------------------------------------------- command

@@ -15,13 +15,14 @@ shown only if it is http(s).
 from __future__ import annotations
 
 import csv
-import fcntl
 import io
 import json
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from filelock import FileLock
 
 from benchmark import paths
 from benchmark.data import tracks
@@ -587,14 +588,11 @@ def _apply(rendered: dict[Path, bytes], targets: list[Path]) -> None:
 
 @contextmanager
 def _locked():
-    """One writer of leaderboard/ at a time (concurrent runs of ``-m`` with publish=true)."""
+    """One writer of leaderboard/ at a time (concurrent runs of ``-m`` with publish=true):
+    an exclusive lock on ``leaderboard/.lock``, waited for without a timeout."""
     paths.LEADERBOARD_DIR.mkdir(parents=True, exist_ok=True)
-    with open(paths.LOCK_FILE, "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with FileLock(paths.LOCK_FILE):
+        yield
 
 
 def write() -> list[Path]:

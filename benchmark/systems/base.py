@@ -30,12 +30,9 @@ Adding an extractor:
 from __future__ import annotations
 
 import abc
-import hashlib
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 
 from benchmark.data.corpus import SeedDocument
 from benchmark.data.schema import Document, EntityMention, EventMention, Quote
@@ -109,16 +106,3 @@ class Resource:
     entries: tuple[str, ...]  # non-blank lines that are not ``#`` comments, stripped
     sha256: str
 
-
-@lru_cache(maxsize=None)
-def load_resource(filename: str) -> Resource:
-    """Read a lexicon shipped in ``benchmark/systems/resources``.
-
-    Loaded through importlib.resources so that it works from a checkout or an
-    installed package alike; the sha256 is of the file's bytes, comments
-    included, so any edit shows in a result's provenance.
-    """
-    data = resources.files("benchmark.systems").joinpath("resources", filename).read_bytes()
-    lines = data.decode("utf-8").splitlines()
-    entries = tuple(line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#"))
-    return Resource(filename=filename, entries=entries, sha256=hashlib.sha256(data).hexdigest())

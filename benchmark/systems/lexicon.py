@@ -37,6 +37,33 @@ RESOURCE_FILES: tuple[str, ...] = (
     "reporting_verbs.txt",
     "event_triggers.txt",
     "time_words.txt",
+    # The closed word classes each extractor matches tokens against (one list a file).
+    "rules_connectors.txt",
+    "rules_name_particles.txt",
+    "rules_articles.txt",
+    "rules_determiners.txt",
+    "rules_inverted_pronouns.txt",
+    "rules_pronouns.txt",
+    "rules_verb_padding.txt",
+    "rules_conjunction_que.txt",
+    "rules_stop_prepositions.txt",
+    "rules_place_prepositions.txt",
+    "rules_title_modifiers.txt",
+    "rules_adjective_suffixes.txt",
+    "rules_not_adjectives.txt",
+    "spacy_receiving_lemmas.txt",
+    "spacy_pronouns.txt",
+    "spacy_verb_padding.txt",
+    "spacy_auxiliary_forms.txt",
+    "spacy_place_cases.txt",
+    "spacy_origin_cases.txt",
+    "spacy_of_cases.txt",
+    "spacy_determiners.txt",
+    "spacy_relative_pronouns.txt",
+    "spacy_clitic_pronouns.txt",
+    "doubling_verbs.txt",
+    "demonym_suffixes.txt",
+    "abbreviations.txt",
 )
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
@@ -72,6 +99,13 @@ def load(filename: str) -> Resource:
     lines = data.decode("utf-8").splitlines()
     entries = tuple(line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#"))
     return Resource(filename=filename, entries=entries, sha256=hashlib.sha256(data).hexdigest())
+
+
+@lru_cache(maxsize=None)
+def words(filename: str) -> frozenset[str]:
+    """The entries of one file of ``resources/`` as a set, exactly as written (a closed
+    word class an extractor matches tokens against; the caller normalises the token)."""
+    return frozenset(load(filename).entries)
 
 
 def resource_hashes() -> dict[str, str]:
@@ -128,7 +162,7 @@ _IRREGULAR: dict[str, tuple[str, str, str, str, str, str, str, str]] = {
 
 # -eler/-eter verbs that double their consonant (appelle) instead of taking
 # a grave accent (martèle, achète).
-_DOUBLING = frozenset({"appeler", "rappeler", "interpeler", "jeter", "rejeter", "projeter", "renouveler", "épeler", "feuilleter"})
+_DOUBLING = words("doubling_verbs.txt")
 
 _CONSONANT = "[^aeiouyéèêëàâîïôûù]"
 
@@ -253,12 +287,6 @@ def split_reflexive(entry: str) -> tuple[str, bool]:
 class ReportingLexicon:
     lemmas: frozenset[str]
     forms: dict[str, str]  # inflected form -> lemma
-
-    def is_form(self, word: str) -> bool:
-        return norm(word) in self.forms
-
-    def is_lemma(self, lemma: str) -> bool:
-        return norm(lemma) in self.lemmas
 
 
 @lru_cache(maxsize=None)
@@ -506,7 +534,7 @@ def warm_up() -> None:
     org_cues(), sentence_stopwords(), time_words(), resource_hashes()
 
 
-_DEMONYM_SUFFIXES = ("ais", "aise", "aises", "ois", "oise", "oises", "iens", "ienne", "iennes", "éens", "éenne", "éennes", "ains", "aines", "iques")
+_DEMONYM_SUFFIXES = load("demonym_suffixes.txt").entries
 
 
 def looks_like_demonym(word: str) -> bool:
@@ -517,19 +545,3 @@ def looks_like_demonym(word: str) -> bool:
     w = norm(word)
     return len(w) > 4 and w.isalpha() and w.endswith(_DEMONYM_SUFFIXES)
 
-
-def lexicon_sizes() -> dict[str, int]:
-    """Entry counts, for the report and for provenance readers."""
-    triggers = event_triggers()
-    per_type: dict[str, int] = {}
-    for entry in triggers.entries:
-        per_type[entry.type] = per_type.get(entry.type, 0) + 1
-    return {
-        "reporting_verbs": len(reporting_verbs().lemmas),
-        "reporting_forms": len(reporting_verbs().forms),
-        **{f"triggers[{t}]": n for t, n in per_type.items()},
-        "titles": len(titles()),
-        "org_cues": len(org_cues().words),
-        "places": len(places().names),
-        "first_names": len(first_names()),
-    }

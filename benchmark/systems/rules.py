@@ -55,31 +55,26 @@ from . import lexicon as lx
 from . import textspans as ts
 
 # Words between an organisation cue and its capitalised complement.
-CONNECTORS = frozenset({"de", "du", "des", "d'", "la", "l'", "le", "les"})
+CONNECTORS = lx.words("rules_connectors.txt")
 # Name particles inside a person's name after a first name.
-PARTICLES = frozenset({"de", "d'", "du", "des", "von", "van", "der", "den", "da", "di", "del", "della", "dos", "ben", "bin", "al", "el", "le", "la"})
-ARTICLES = frozenset({"Le", "La", "Les", "L'"})
-DETERMINERS = frozenset({"le", "la", "les", "l'", "un", "une", "des", "du", "au", "aux", "ce", "cet", "cette", "ces", "son", "sa", "ses", "leur", "leurs", "notre", "nos", "mon", "ma", "mes"})
-INVERTED_PRONOUNS = frozenset({"-il", "-elle", "-ils", "-elles", "-on"})
-PRONOUNS = frozenset({"il", "elle", "ils", "elles", "on", "nous", "vous", "je", "j'", "tu", "lui", "eux", "-il", "-elle", "-ils", "-elles", "-on", "celui-ci", "celle-ci", "ceux-ci", "celles-ci"})
+PARTICLES = lx.words("rules_name_particles.txt")
+ARTICLES = lx.words("rules_articles.txt")
+DETERMINERS = lx.words("rules_determiners.txt")
+INVERTED_PRONOUNS = lx.words("rules_inverted_pronouns.txt")
+PRONOUNS = lx.words("rules_pronouns.txt")
 # Tokens between a subject and its reporting verb, or between a comma and a
 # postposed verb: auxiliaries, negation, inversion clitics, a few adverbs.
-VERB_PADDING = frozenset({
-    "a", "ont", "avait", "avaient", "aurait", "auraient", "aura", "auront", "eut", "est", "sont", "était", "étaient",
-    "sera", "seront", "serait", "été", "s'", "se", "n'", "ne", "pas", "-t", "-il", "-elle", "-ils", "-elles", "-on",
-    "également", "aussi", "encore", "déjà", "notamment", "ainsi", "pourtant", "toutefois", "cependant", "enfin",
-    "ensuite", "alors", "lui", "leur", "y", "en", "bien", "plutôt", "même", "d'ailleurs", "jamais", "plus", "toujours",
-})
+VERB_PADDING = lx.words("rules_verb_padding.txt")
 # "X que" that are conjunctions, not a complementiser after a reporting verb.
-CONJUNCTION_QUE = frozenset({"ainsi", "parce", "alors", "tandis", "bien", "plus", "moins", "autant", "tant", "dès", "avant", "pour", "afin", "sans", "même", "sinon", "si", "lors"})
+CONJUNCTION_QUE = lx.words("rules_conjunction_que.txt")
 # Prepositions that end a postposed speaker phrase, or open a PP to skip before it.
-STOP_PREPOSITIONS = frozenset({"à", "au", "aux", "en", "dans", "devant", "lors", "sur", "pour", "par", "après", "avant", "selon", "chez", "vers", "avec", "sans", "depuis", "pendant", "qui", "dont", "que", "qu'", "où", "auprès", "face", "lorsqu'", "lorsque", "quand"})
-PLACE_PREPOSITIONS = frozenset({"à", "au", "aux", "en", "dans", "vers"})
+STOP_PREPOSITIONS = lx.words("rules_stop_prepositions.txt")
+PLACE_PREPOSITIONS = lx.words("rules_place_prepositions.txt")
 CLAUSE_PUNCT = frozenset({",", ";", ":", "«", "»", "(", ")", "—", "–", ".", "!", "?", "…", '"', "“", "”"})
 QUOTE_OPENERS = frozenset({"«", "“", '"', "(", ":", "—", "–", "-"})
-TITLE_MODIFIERS = frozenset({"délégué", "déléguée", "chargé", "chargée", "adjoint", "adjointe", "général", "générale", "fédéral", "fédérale"})
-_ADJ_SUFFIXES = ("al", "ale", "aux", "ales", "el", "elle", "els", "elles", "ien", "ienne", "iens", "iennes", "ique", "iques", "aire", "aires", "ais", "aise", "aises", "ain", "aine", "ains", "aines", "ois", "oise", "oises", "iste", "istes", "if", "ive", "ifs", "ives", "éen", "éenne", "éens", "éennes", "ère", "ères", "é", "ée", "és", "ées", "uni", "unie", "unis", "unies", "eur", "eure")
-_NOT_ADJECTIVES = frozenset({"mais", "jamais", "désormais", "elle", "elles", "celle", "celles", "quelle", "quelles", "laquelle", "lesquelles", "demain", "certain", "certaine", "certains", "certaines", "prochain", "prochaine", "après", "près", "tel", "telle", "quel", "auprès", "lequel", "duquel", "auquel", "aussi", "ainsi"})
+TITLE_MODIFIERS = lx.words("rules_title_modifiers.txt")
+_ADJ_SUFFIXES = lx.load("rules_adjective_suffixes.txt").entries
+_NOT_ADJECTIVES = lx.words("rules_not_adjectives.txt")
 MAX_ARGUMENT_DISTANCE = 8
 
 

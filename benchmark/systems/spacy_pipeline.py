@@ -112,21 +112,21 @@ ROLES: dict[str, tuple[str, str | None, str, str]] = {
     "Life.Injure": ("Agent", "Victim", "Victim", "Victim"),
 }
 # Buying verbs: the subject receives, "à X" gives.
-RECEIVING_LEMMAS = frozenset({"acheter", "acquérir", "racheter", "hériter", "achat", "acquisition", "rachat"})
+RECEIVING_LEMMAS = lx.words("spacy_receiving_lemmas.txt")
 
 SUBJECT_DEPS = ("nsubj", "nsubj:pass", "expl:subj")
 NOMINAL_POS = ("NOUN", "PROPN", "PRON", "NUM")
-PRONOUN_WORDS = frozenset({"il", "elle", "ils", "elles", "on", "nous", "vous", "je", "j'", "tu", "-il", "-elle", "-ils", "-elles", "-on", "lui", "eux", "qui", "celui-ci", "celle-ci"})
-PADDING_WORDS = frozenset({"a", "ont", "avait", "avaient", "aurait", "auraient", "est", "sont", "était", "été", "s'", "se", "n'", "ne", "pas", "-t", "-il", "-elle", "-ils", "-elles", "-on", "également", "aussi", "encore", "déjà", "ensuite", "enfin", "alors", "lui", "leur"})
-AUXILIARY_FORMS = frozenset({"a", "ont", "avait", "avaient", "aurait", "auraient", "aura", "auront", "est", "sont", "était", "étaient", "été", "sera", "seront", "serait"})
-PLACE_CASES = frozenset({"à", "au", "aux", "en", "dans", "vers", "sur"})
-ORIGIN_CASES = frozenset({"de", "du", "des", "d'", "depuis"})
-OF_CASES = frozenset({"de", "du", "des", "d'"})
+PRONOUN_WORDS = lx.words("spacy_pronouns.txt")
+PADDING_WORDS = lx.words("spacy_verb_padding.txt")
+AUXILIARY_FORMS = lx.words("spacy_auxiliary_forms.txt")
+PLACE_CASES = lx.words("spacy_place_cases.txt")
+ORIGIN_CASES = lx.words("spacy_origin_cases.txt")
+OF_CASES = lx.words("spacy_of_cases.txt")
 EXCLUDED_NP_DEPS = frozenset({"acl", "acl:relcl", "punct", "parataxis", "advcl", "conj", "cc", "dep"})
-DETERMINER_WORDS = frozenset({"le", "la", "les", "l'"})
+DETERMINER_WORDS = lx.words("spacy_determiners.txt")
 NOT_NAME_POS = frozenset({"VERB", "AUX", "ADV", "PRON", "ADP", "SCONJ", "CCONJ", "DET"})
-RELATIVE_PRONOUNS = frozenset({"qui", "que", "qu'", "dont", "lequel", "laquelle", "lesquels", "lesquelles"})
-CLITIC_PRONOUNS = frozenset({"se", "s'", "en", "y", "le", "la", "les", "l'", "lui", "leur", "me", "m'", "te", "t'", "on", "où", "-t", "-on"})
+RELATIVE_PRONOUNS = lx.words("spacy_relative_pronouns.txt")
+CLITIC_PRONOUNS = lx.words("spacy_clitic_pronouns.txt")
 
 
 def preset_boundaries(doc, text: str):

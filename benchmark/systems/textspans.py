@@ -18,6 +18,7 @@ from benchmark.data.schema import (
     Quote,
     Span,
 )
+from benchmark.systems import lexicon as lx
 from benchmark.systems.base import trim_span
 
 SPACES = " \t\u00a0\u202f\u2009"
@@ -25,7 +26,7 @@ OPEN_QUOTE = "«"
 CLOSE_QUOTE = "»"
 
 # Abbreviations whose final dot does not end a sentence.
-_ABBREVIATIONS = frozenset({"m", "mm", "mme", "mmes", "mlle", "dr", "pr", "me", "mgr", "st", "ste", "cf", "etc", "av", "bd", "no", "n°", "p", "vol", "env", "hab", "jr", "sr"})
+_ABBREVIATIONS = lx.words("abbreviations.txt")
 _SENTENCE_END = re.compile(r"[.!?…]+")
 
 

@@ -270,13 +270,6 @@ def evaluate_item(gold, pred):
     return overall, by_label
 
 
-def evaluate_item_reference(gold, pred):
-    """``evaluate_item`` without the shortcut: nervaluate's pass over every span."""
-    candidates = overlapping(gold, pred)
-    overall = {scheme: match(scheme, gold, pred, candidates) for scheme in SCHEMES}
-    return overall, _label_runs(gold, pred, candidates)
-
-
 def _credit(scheme, counts):
     """Matched credit: partial matches count half in the partial and type schemes."""
     half = 0.5 * counts["partial"] if _HALF_CREDIT[scheme] else 0
