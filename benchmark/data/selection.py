@@ -113,3 +113,15 @@ def split_of(ident: str, referenced: bool, splits: dict[str, str], file: str) ->
 
 def next_rank(rows: list[Row]) -> int:
     return max((r.rank for r in rows), default=0) + 1
+
+
+def check_ids(rows: list[Row], referenced: set[str]) -> list[DataError]:
+    """Every referenced document (pending or promoted) has one chosen row, and every chosen
+    row names a referenced document: the list and the records say the same."""
+    file = str(paths.SELECTION_FILE)
+    chosen = {r.id: r for r in rows if r.chosen}
+    errors = [DataError(file, ident, "id", "a referenced document without a chosen row (its split is undeclared)")
+              for ident in sorted(referenced - set(chosen))]
+    errors += [DataError(file, f"rank {chosen[ident].rank}", "id", f"{ident} is neither a pending reference nor a referenced gold record")
+               for ident in sorted(set(chosen) - referenced)]
+    return errors
