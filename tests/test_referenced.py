@@ -109,7 +109,8 @@ def release(ids: list[str]) -> None:
     paths.RELEASE_FILE.write_text(re.sub(r"(?m)^version: .*$", f"version: {version}", raw), encoding="utf-8")
     log = paths.CHANGELOG_FILE.read_text(encoding="utf-8")
     head, sep, rest = log.partition("\n## ")
-    entry = f"## {version} (2026-12-01)\n\n- Record schema: referenced records. Added: {', '.join(ids)}.\n\n"
+    added = f" Added: {', '.join(ids)}." if ids else ""
+    entry = f"## {version} (2026-12-01)\n\n- Record schema: referenced records.{added}\n\n"
     paths.CHANGELOG_FILE.write_text(head + "\n" + entry + sep.lstrip("\n") + rest, encoding="utf-8")
 
 
@@ -179,8 +180,8 @@ def test_build_joins_referenced_records_into_rows_shaped_like_seed_rows(wikinews
     committed = json.loads((paths.ANNOTATIONS_DIR / f"{wiki_row['id']}.json").read_text(encoding="utf-8"))
     assert "text" not in committed and all("text" not in m for m in committed["entities"])
     card = dataset.card_metadata()
-    assert card["size"]["dev"]["documents"] == 1 and card["size"]["test"]["documents"] == 2
-    assert card["size"]["test"]["quotations"] == 8 and set(card["data_sha256"]) == {"dev", "test"}
+    assert card["split_sizes"]["dev"]["documents"] == 1 and card["split_sizes"]["test"] == card["size"]
+    assert card["size"]["documents"] == 2 and card["size"]["quotations"] == 8 and set(card["data_sha256"]) == {"dev", "test"}
     assert dataset.stale_files() == []
 
 
@@ -230,6 +231,8 @@ def test_dev_split_runs_on_request_records_its_split_and_is_not_published(wikine
 
 
 def test_an_empty_split_is_refused_by_name(wikinews):
+    release([])
+    dataset.build()
     with pytest.raises(DataError, match="split 'dev' of newsbench-fr has no documents"):
         run_system(compose_run("model=rules", "dataset.split=dev", "quiet=true"), ["model=rules", "dataset.split=dev"])
 

@@ -280,7 +280,9 @@ def card_data(release: Release, splits: list[Split], digest: str) -> DatasetCard
             "data_sha256": {s.name: hashlib.sha256(s.data).hexdigest() for s in present},
             "schema_version": SCHEMA_VERSION,
             "tokenizer": tokenizer_version(),
-            "size": {s.name: _size(s.stats) for s in splits},
+            # The test split's size (what the leaderboard and results cite), then every split's.
+            "size": next(_size(s.stats) for s in splits if s.name == selection.SEED_SPLIT),
+            "split_sizes": {s.name: _size(s.stats) for s in splits},
         },
     )
 
@@ -442,7 +444,7 @@ def split_sha256(card: dict, split: str, card_file: str) -> str:
     recorded = card["data_sha256"]
     if isinstance(recorded, dict):
         if split not in recorded:
-            sizes = card.get("size", {})
+            sizes = card.get("split_sizes", {})
             known = ", ".join(f"{name} ({sizes.get(name, {}).get('documents', '?')} documents)" for name in sizes) or "none"
             raise DataError(card_file, None, "split", f"split {split!r} of {card.get('name')} has no documents (splits: {known})")
         return recorded[split]

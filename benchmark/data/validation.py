@@ -227,7 +227,10 @@ def joined_record(raw: object, path: Path) -> tuple[object, SeedDocument | None]
     errors = references.file_errors(raw, str(path))
     if errors:
         raise DataErrors(errors)
-    joined = references.join(raw, str(path))
+    try:
+        joined = references.join(raw, str(path))
+    except DataError as exc:  # a missing corpus or file, a changed file: named with the record
+        raise DataErrors([exc]) from None
     source = references.Source.model_validate(raw["source"])
     ident = str(raw.get("id", path.stem))
     return joined, SeedDocument(ident, references.date_of(source), joined["text"], source)
