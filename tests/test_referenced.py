@@ -274,6 +274,11 @@ def test_no_line_of_a_referenced_text_reaches_a_committed_file(wikinews, cli_her
         write_run(output, wikinews.tmp / "run")
         leaderboard.publish(output.results, replace=True)
     assert (wikinews.tmp / "run" / "errors.jsonl").is_file()
+    # explain's page renders sentences: anywhere but in a committed folder.
+    refused = cli_here("explain", wikinews.tmp / "run", "--all", "--html", paths.LEADERBOARD_DIR / "site" / "errors.html")
+    assert refused.returncode == 1 and "referenced document" in refused.stderr
+    assert cli_here("explain", wikinews.tmp / "run", "--all", "--html", wikinews.tmp / "errors.html").returncode == 0
+    assert "Quimperlé" in (wikinews.tmp / "errors.html").read_text(encoding="utf-8")
     committed = [p for p in list(paths.GOLD_DIR.rglob("*")) + list(paths.LEADERBOARD_DIR.rglob("*"))
                  if p.is_file() and not (p.parent == paths.DATA_DIR and p.suffix == ".jsonl")]
     assert paths.SHEET_FILE in committed and (paths.WORK_DIR / "alice" / f"{test.seed.id}.json") in committed

@@ -115,7 +115,10 @@ def plan(sources: Sequence[Path], *, fix_cr: bool = False) -> list[NewSeed]:
     """Check every file and give each its id; raises DataErrors listing every bad file."""
     known = read_seeds() + read_pending()
     by_digest = {content_digest(s.text): s.id for s in known}
-    index = _next_index(known)
+    # Referenced documents (Wikinews) take indices too; their texts are not read here
+    # (that needs the fetched corpus), so a duplicate of one is caught by id collision only.
+    referenced = [SeedDocument(ident, None, "") for ident in sorted(references.referenced_ids())]
+    index = _next_index(known + referenced)
     errors: list[DataError] = []
     planned: list[NewSeed] = []
     for path in sources:
