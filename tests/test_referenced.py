@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from types import SimpleNamespace
 
 import pytest
@@ -29,15 +28,15 @@ from benchmark.sources import winer
 # each with brat entities: (label, surface, occurrence).
 ARTICLES = {
     "2017/05/2017_05_03-001": (
-        "Grève des bus à Quimperlé\n\n3 mai 2017 . –\n"
-        "La maire de Quimperlé , Hélène Vautrin , a reçu mardi les délégués de la société Kerbus .\n"
-        "« Nous voulons un accord avant l'été » , a déclaré Yannick Le Goff , délégué syndical .\n",
+        ("Grève des bus à Quimperlé\n\n3 mai 2017 . –\n"
+         "La maire de Quimperlé , Hélène Vautrin , a reçu mardi les délégués de la société Kerbus .\n"
+         "« Nous voulons un accord avant l'été » , a déclaré Yannick Le Goff , délégué syndical .\n"),
         [("Location", "Quimperlé", 0), ("Location", "Quimperlé", 1), ("Person", "Hélène Vautrin", 0),
          ("Organization", "Kerbus", 0), ("Person", "Yannick Le Goff", 0), ("Date", "3 mai 2017", 0)],
     ),
     "2016/02/2016_02_10-001": (
-        "Un phare restauré à Penmarc'h\n\n10 février 2016 . –\n"
-        "L'association Phares d'Armor a fini de restaurer le phare d'Eckmühl , selon Odile Kernéis .\n",
+        ("Un phare restauré à Penmarc'h\n\n10 février 2016 . –\n"
+         "L'association Phares d'Armor a fini de restaurer le phare d'Eckmühl , selon Odile Kernéis .\n"),
         [("Organization", "Phares d'Armor", 0), ("Person", "Odile Kernéis", 0), ("Location", "Penmarc'h", 0)],
     ),
 }
@@ -190,7 +189,7 @@ def test_a_changed_source_file_is_refused_naming_the_record(wikinews):
     ident = added[TEST_PATH].seed.id
     cached = winer.require() / f"{TEST_PATH}.txt"
     data = cached.read_bytes()
-    cached.write_bytes(data.replace("mardi".encode(), "lundi".encode()))  # same size: the cache check passes
+    cached.write_bytes(data.replace(b"mardi", b"lundi"))  # same size: the cache check passes
     with pytest.raises(DataErrors) as caught:
         dataset.render()
     (error,) = caught.value.errors
