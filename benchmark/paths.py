@@ -24,7 +24,9 @@ ANNOTATIONS_DIR: Path
 DRAFTS_DIR: Path
 WORK_DIR: Path
 SHEET_FILE: Path
+DATA_DIR: Path
 DATA_FILE: Path
+SELECTION_FILE: Path
 CARD_FILE: Path
 SCHEMA_FILE: Path
 RELEASE_FILE: Path
@@ -48,7 +50,7 @@ SITE_DIR: Path
 def use_root(root: Path) -> None:
     """Bind every repository path below ``root``."""
     global ROOT, SEEDS_DIR, PENDING_DIR, GOLD_DIR, ANNOTATIONS_DIR, DRAFTS_DIR, WORK_DIR, SHEET_FILE
-    global DATA_FILE, CARD_FILE, SCHEMA_FILE, RELEASE_FILE, CHANGELOG_FILE
+    global DATA_DIR, DATA_FILE, SELECTION_FILE, CARD_FILE, SCHEMA_FILE, RELEASE_FILE, CHANGELOG_FILE
     global CONFIG_DIR, MODEL_CONFIG_DIR, DATASET_CONFIG_DIR, RUN_CONFIG, COMPARE_CONFIG, CHECK_CONFIG
     global LEADERBOARD_DIR, RESULTS_DIR, SUBMISSIONS_DIR, TABLE_FILE, CSV_FILE, JSON_FILE, LOCK_FILE, SITE_DIR
     ROOT = Path(root).resolve()
@@ -61,8 +63,13 @@ def use_root(root: Path) -> None:
     DRAFTS_DIR = GOLD_DIR / "drafts"
     WORK_DIR = GOLD_DIR / "work"
     SHEET_FILE = WORK_DIR / "adjudication.md"
-    # The packaged dataset and its release metadata.
-    DATA_FILE = GOLD_DIR / "data" / "test.jsonl"
+    # The packaged dataset and its release metadata. The data files (one per split,
+    # data_file()) are built, not committed: they hold the joined texts of referenced
+    # records (Wikinews); the committed card pins their sha256.
+    DATA_DIR = GOLD_DIR / "data"
+    DATA_FILE = DATA_DIR / "test.jsonl"
+    # Which Wikinews article is in which split, and every skipped candidate with its reason.
+    SELECTION_FILE = GOLD_DIR / "selection.tsv"
     CARD_FILE = GOLD_DIR / "README.md"
     SCHEMA_FILE = GOLD_DIR / "schema" / "record.schema.json"
     RELEASE_FILE = GOLD_DIR / "dataset.yaml"
@@ -84,6 +91,11 @@ def use_root(root: Path) -> None:
     JSON_FILE = LEADERBOARD_DIR / "leaderboard.json"
     LOCK_FILE = LEADERBOARD_DIR / ".lock"
     SITE_DIR = LEADERBOARD_DIR / "site"
+
+
+def data_file(split: str) -> Path:
+    """The packaged rows of one split (``gold/data/SPLIT.jsonl``)."""
+    return DATA_DIR / f"{split}.jsonl"
 
 
 use_root(PACKAGE_DIR.parent)

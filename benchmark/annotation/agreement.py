@@ -150,7 +150,9 @@ def chain_records(first: Document, second: Document) -> list[dict]:
         a, b = _chains(first, layer), _chains(second, layer)
 
         def shown(chains: dict, span: tuple[int, int]) -> dict:
-            members = [first.text[s:e] for (s, e), ident in sorted(chains.items()) if ident == chains[span]]
+            # A referenced document's text stays out of the (committed) sheet: members by offsets.
+            members = [first.text[s:e] if first.source is None else f"[{s}, {e})"
+                       for (s, e), ident in sorted(chains.items()) if ident == chains[span]]
             return {"start": span[0], "end": span[1], "text": first.text[span[0]:span[1]],
                     "label": f"{chains[span]} = {' / '.join(members)}"}
 
@@ -227,11 +229,20 @@ def md(text: str) -> str:
     return str(text).translate(_MD_SPECIAL)
 
 
-def _cell(unit: dict | None) -> str:
+def _cell(unit: dict | None, referenced: bool = False) -> str:
+    """A unit of the sheet; a referenced document's span text is left out (offsets only):
+    the sheet is committed, the Wikinews text may not be (gold/GUIDELINES.md §4)."""
     if unit is None:
         return "—"
     where = ", ".join(f"[{s}, {e})" for s, e in unit["segments"]) if "segments" in unit else f"[{unit['start']}, {unit['end']})"
-    return f"{md(unit['label'])} «{md(unit['text'])}» {where}"
+    return f"{md(unit['label'])} {where}" if referenced else f"{md(unit['label'])} «{md(unit['text'])}» {where}"
+
+
+def _context(doc: Document, index: int) -> str:
+    """The sentence of a disagreement, or for a referenced document where to read it."""
+    if doc.source is not None:
+        return f"sentence {index} of {doc.source.corpus}/{doc.source.path} (referenced text, not reproduced)"
+    return _sentence_text(doc, index)
 
 
 def _sentence_text(doc: Document, index: int) -> str:
@@ -255,9 +266,10 @@ def render_sheet(report: Agreement) -> str:
                   "| ---: | --- | ---: | --- | --- | --- | --- | --- |"]
         for n, r in enumerate(pair.disagreements, start=1):
             doc = report.versions[r["doc"]][pair.first]
-            context = _sentence_text(doc, r["sentence"])
+            context = _context(doc, r["sentence"])
+            referenced = doc.source is not None
             lines.append(f"| {n} | {md(r['doc'])} | {r['sentence']} | {md(r['layer'])} | {md(r['class'])} | "
-                         f"{_cell(r['gold'])} | {_cell(r['predicted'])} | {md(context)} |")
+                         f"{_cell(r['gold'], referenced)} | {_cell(r['predicted'], referenced)} | {md(context)} |")
         lines.append("")
     return "\n".join(lines) + "\n"
 

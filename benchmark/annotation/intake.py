@@ -29,7 +29,8 @@ from hydra.errors import HydraException
 from omegaconf.errors import OmegaConfBaseException
 
 from benchmark import paths
-from benchmark.annotation.records import DRAFT_KEY, gold_json
+from benchmark.annotation.records import DRAFT_KEY, gold_json, known_seeds
+from benchmark.data import references, selection
 from benchmark.data.corpus import (
     MAX_SEED_BYTES,
     SeedDocument,
@@ -37,10 +38,11 @@ from benchmark.data.corpus import (
     read_seeds,
     seed_from_bytes,
 )
-from benchmark.data.schema import Document
+from benchmark.data.schema import Document, EntityMention, Source
 from benchmark.data.validation import check_document, parse_record, read_gold_file
 from benchmark.errors import DataError, DataErrors
 from benchmark.fileio import atomic_write_bytes, atomic_write_text, read_bounded
+from benchmark.sources import brat, winer
 from benchmark.systems import config as systems_config
 from benchmark.systems.base import Extractor
 
@@ -113,7 +115,10 @@ def plan(sources: Sequence[Path], *, fix_cr: bool = False) -> list[NewSeed]:
     """Check every file and give each its id; raises DataErrors listing every bad file."""
     known = read_seeds() + read_pending()
     by_digest = {content_digest(s.text): s.id for s in known}
-    index = _next_index(known)
+    # Referenced documents (Wikinews) take indices too; their texts are not read here
+    # (that needs the fetched corpus), so a duplicate of one is caught by id collision only.
+    referenced = [SeedDocument(ident, None, "") for ident in sorted(references.referenced_ids())]
+    index = _next_index(known + referenced)
     errors: list[DataError] = []
     planned: list[NewSeed] = []
     for path in sources:
@@ -197,8 +202,8 @@ def make_drafts(new: Sequence[NewSeed], model: str | None) -> list[str]:
         meta = {"status": "unreviewed", "model": model, "system": {"name": extractor.name, "version": extractor.version}}
     drafts = []
     for doc, seed in zip(predicted, seeds):
-        doc = _complete(Document.model_validate(dict(doc.model_dump(), date=seed.date)))
-        drafts.append(gold_json(doc, meta))
+        doc = _complete(Document.model_validate(dict(doc.model_dump(), date=seed.date, source=seed.source)))
+        drafts.append(gold_json(doc, meta))  # a referenced document's draft carries no text
     return drafts
 
 
@@ -247,6 +252,8 @@ def promote(ident: str, gold_path: Path | None = None) -> Path:
     pending = paths.PENDING_DIR / f"{ident}.txt"
     target = paths.ANNOTATIONS_DIR / f"{ident}.json"
     gold_path = target if gold_path is None else gold_path
+    if _SEED_ID.match(ident) and references.pending_reference_path(ident).is_file():
+        return promote_reference(ident, gold_path, target)
     if not _SEED_ID.match(ident) or not pending.is_file():
         raise DataErrors([DataError(str(pending), ident, None, "no pending seed with this id (python -m benchmark add puts them there)")])
     seed = seed_from_bytes(pending.read_bytes(), str(pending), ident)
@@ -260,3 +267,155 @@ def promote(ident: str, gold_path: Path | None = None) -> Path:
     os.replace(pending, paths.SEEDS_DIR / pending.name)
     (paths.DRAFTS_DIR / f"{ident}.json").unlink(missing_ok=True)
     return paths.SEEDS_DIR / pending.name
+
+
+def promote_reference(ident: str, gold_path: Path, target: Path) -> Path:
+    """``promote`` of a referenced document: its reviewed record (a source block, no
+    text) is validated joined with the fetched file and written as it is; the pending
+    reference and the draft are deleted. Its split is its row of gold/selection.tsv."""
+    reference = references.pending_reference_path(ident)
+    _, _, source = references.read_reference_file(reference)
+    if not gold_path.is_file():
+        raise DataErrors([DataError(str(gold_path), ident, None, "no reviewed gold annotation for this document (file not found)")])
+    if gold_path.name != target.name:
+        raise DataErrors([DataError(str(gold_path), ident, None, f"the reviewed gold file must be named {target.name}")])
+    doc = read_gold_file(gold_path, {})  # joined with its source: every gold check, and no text in the file
+    if doc.source is None or doc.source != source:
+        raise DataErrors([DataError(str(gold_path), ident, "source", f"must be the pending reference's {source.model_dump()} ({reference.name})")])
+    selection.split_of(ident, True, selection.splits_of(), str(paths.SELECTION_FILE))
+    if gold_path.resolve() != target.resolve():
+        atomic_write_bytes(target, gold_path.read_bytes())
+    reference.unlink()
+    (paths.DRAFTS_DIR / f"{ident}.json").unlink(missing_ok=True)
+    return target
+
+
+# -- Wikinews articles: ``add --source winer-fr PATH`` (referenced, never copied) ------------
+
+_WINER_DOC = re.compile(r"\A(\d{4})/(\d{2})/\1_\2_\d{2}-\d{3}\Z")
+SOURCE_DRAFT_PROVENANCE = "winer-fr entities"  # the draft block's ``provenance`` (merged with branch workflow's)
+
+
+@dataclass(frozen=True)
+class NewReference:
+    """One checked Wikinews article: its joined text (in memory only) and its selection row."""
+
+    seed: SeedDocument  # text joined, ``source`` set
+    row: selection.Row
+    folder: Path  # the fetched corpus (for the .ann of the entity draft)
+
+    @property
+    def path(self) -> Path:
+        return references.pending_reference_path(self.seed.id)
+
+    @property
+    def draft_path(self) -> Path:
+        return paths.DRAFTS_DIR / f"{self.seed.id}.json"
+
+
+def winer_path(item: str, source: str) -> str:
+    """``2017/10/2017_10_19-002`` from what the user typed (a suffix .txt or .ann is dropped)."""
+    stem = re.sub(r"\.(txt|ann)\Z", "", item.strip().strip("/"))
+    if not _WINER_DOC.match(stem):
+        raise DataError(source, None, "path", f"{item!r} is not a WiNER-fr article path (YYYY/MM/YYYY_MM_DD-NNN)")
+    return stem
+
+
+def _known_texts() -> tuple[list[str], dict[str, str]]:
+    """Every document id (seeds, pending, referenced) and the id of each text's digest."""
+    known = known_seeds()
+    ids = list(known)
+    return ids, {content_digest(known[i].text): i for i in ids}
+
+
+def plan_references(corpus: str, items: Sequence[str], *, split: str | None = None, rank: int | None = None) -> list[NewReference]:
+    """Check every Wikinews article and give each its id (§7 "Document ids": the hash of the
+    text as read) and its selection row; raises DataErrors listing every bad one."""
+    if corpus != winer.NAME:
+        raise DataErrors([DataError("command line", None, "--source", f"unknown corpus {corpus!r}; known: {winer.NAME}")])
+    folder = references.corpus_folder(corpus, None, "command line")
+    rows = selection.read()
+    listed = {r.path: r for r in rows}
+    ids, by_digest = _known_texts()
+    index = max((int(m.group(1)) for i in ids if (m := _SEED_ID.match(i))), default=-1) + 1
+    rank = selection.next_rank(rows) if rank is None else rank
+    errors: list[DataError] = []
+    planned: list[NewReference] = []
+    for item in items:
+        try:
+            stem = winer_path(item, item)
+            if stem in listed:
+                raise DataError(item, None, "path", f"already in {paths.SELECTION_FILE.name} (rank {listed[stem].rank})")
+            data = read_bounded(folder / f"{stem}.txt", references.MAX_SOURCE_BYTES)
+            text = data.decode("utf-8")
+        except DataError as exc:
+            errors.append(exc)
+            continue
+        except UnicodeDecodeError as exc:
+            errors.append(DataError(item, None, "text", f"not valid UTF-8 (byte {exc.start})"))
+            continue
+        digest = content_digest(text)
+        if digest in by_digest:
+            errors.append(DataError(item, None, "text", f"already present: same text as document {by_digest[digest]}"))
+            continue
+        new_id = seed_id(index, text)
+        index += 1
+        by_digest[digest] = f"{new_id} (added by this command)"
+        source = Source(corpus=corpus, path=f"{stem}.txt", sha256=hashlib.sha256(data).hexdigest())
+        row_split = split or winer.SPLIT_OF_YEAR.get(stem[:4], "test")
+        row = selection.Row(rank, row_split, stem, new_id, "")
+        rank += 1
+        listed[stem] = row
+        planned.append(NewReference(SeedDocument(new_id, references.date_of(source), text, source), row, folder))
+    if errors:
+        raise DataErrors(errors)
+    return planned
+
+
+def source_entity_drafts(new: Sequence[NewReference]) -> list[str]:
+    """The draft of each article from WiNER-fr's own entities, converted by the track's
+    rules and mapping (benchmark.sources.winer): no competing system made it."""
+    drafts = []
+    for item in new:
+        stem = item.row.path
+        source = brat.read_document(item.folder / f"{stem}.txt", item.folder / f"{stem}.ann", stem.rsplit("/", 1)[1])
+        mentions = [EntityMention(start=m.start, end=m.end, label=m.label) for m in winer.convert(source).document.mentions]
+        seed = item.seed
+        doc = _complete(Document(id=seed.id, date=seed.date, text=seed.text, entities=mentions, quotes=[], events=[]))
+        meta = {"status": "unreviewed", "model": None, "provenance": SOURCE_DRAFT_PROVENANCE}
+        drafts.append(gold_json(doc.model_copy(update={"source": seed.source}), meta))
+    return drafts
+
+
+def add_references(corpus: str, items: Sequence[str], *, split: str | None = None, rank: int | None = None,
+                   draft_model: str | None = None, source_entities: bool = False) -> list[NewReference]:
+    """``add --source``: check, draft, then write the pending references, the drafts and the
+    selection rows. Nothing of the text is written (gold/GUIDELINES.md §4)."""
+    if draft_model and source_entities:
+        raise DataErrors([DataError("command line", None, "--draft-model", "give --draft-model or --draft-source-entities, not both")])
+    new = plan_references(corpus, items, split=split, rank=rank)
+    if source_entities:
+        drafts = source_entity_drafts(new)
+    else:
+        drafts = make_drafts([NewSeed(Path(n.row.path), b"", n.seed) for n in new], draft_model)
+    for item in new:
+        atomic_write_text(item.path, references.reference_json(item.seed.id, item.seed.date, item.seed.source))
+    for item, draft in zip(new, drafts):
+        atomic_write_text(item.draft_path, draft)
+    atomic_write_text(paths.SELECTION_FILE, selection.render(selection.read() + [n.row for n in new]))
+    return new
+
+
+def skip_candidate(corpus: str, item: str, reason: str, *, split: str | None = None, rank: int | None = None) -> selection.Row:
+    """``add --source ... --skip REASON``: a candidate of the selection list left out, with why."""
+    if corpus != winer.NAME:
+        raise DataErrors([DataError("command line", None, "--source", f"unknown corpus {corpus!r}; known: {winer.NAME}")])
+    stem = winer_path(item, item)
+    rows = selection.read()
+    if any(r.path == stem for r in rows):
+        raise DataErrors([DataError(item, None, "path", f"already in {paths.SELECTION_FILE.name}")])
+    if not reason.strip() or "\t" in reason or "\n" in reason:
+        raise DataErrors([DataError("command line", None, "--skip", "the reason is one line of text (no tab)")])
+    row = selection.Row(selection.next_rank(rows) if rank is None else rank, split or winer.SPLIT_OF_YEAR.get(stem[:4], "test"), stem, "", reason.strip())
+    atomic_write_text(paths.SELECTION_FILE, selection.render(rows + [row]))
+    return row

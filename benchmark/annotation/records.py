@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from benchmark import paths
+from benchmark.data import references
 from benchmark.data.alignment import spans_to_tags, tokenize
 from benchmark.data.corpus import SeedDocument, read_pending, read_seeds
 from benchmark.data.layers import TAG_LAYERS
@@ -35,9 +36,37 @@ REF_KEYS: dict[str, tuple[str, ...]] = {
 REQUIRED_REF_KEYS: dict[str, tuple[str, ...]] = {"entity": ("id", "entity"), "quote": ("id",), "event": ("id", "event")}
 
 
-def known_seeds() -> dict[str, SeedDocument]:
-    """Every seed an annotation may be about: the test split's and the pending ones."""
-    return {s.id: s for s in read_seeds() + read_pending()}
+class KnownSeeds(Mapping[str, SeedDocument]):
+    """Every document an annotation may be about: the seeds (in a split or pending) and
+    the referenced documents (promoted, or pending as ``seeds/pending/ID.source.json``).
+    A referenced document's text is joined from the fetched corpus when it is first
+    looked up, so that working on seeds never needs a fetch."""
+
+    def __init__(self) -> None:
+        self._seeds = {s.id: s for s in read_seeds() + read_pending()}
+        self._sources = {ident: (str(path), source) for ident, (path, source) in references.gold_references().items()}
+        for ident, date, source in references.pending_references():
+            self._sources.setdefault(ident, (str(references.pending_reference_path(ident)), source))
+        self._joined: dict[str, SeedDocument] = {}
+
+    def __getitem__(self, ident: str) -> SeedDocument:
+        if ident in self._seeds:
+            return self._seeds[ident]
+        if ident not in self._joined:
+            file, source = self._sources[ident]  # KeyError: unknown, as for a dict
+            self._joined[ident] = references.seed_of(ident, references.date_of(source), source, file)
+        return self._joined[ident]
+
+    def __iter__(self):
+        return iter(sorted(set(self._seeds) | set(self._sources)))
+
+    def __len__(self) -> int:
+        return len(set(self._seeds) | set(self._sources))
+
+
+def known_seeds() -> Mapping[str, SeedDocument]:
+    """Every document an annotation may be about (see ``KnownSeeds``)."""
+    return KnownSeeds()
 
 
 def in_text_order(doc: Document) -> Document:
@@ -151,7 +180,7 @@ def checked_gold(raw: dict, file: str, seeds: Mapping[str, SeedDocument],
     reference = seeds.get(doc.id)
     if reference is None:
         return None, [DataError(file, doc.id, "id", "no seed document has this id (add the article first)")]
-    doc = in_text_order(doc)
+    doc = in_text_order(doc).model_copy(update={"source": reference.source})  # a referenced record stays one
     errors = check_document(doc, file=file, record=doc.id, gold=True, reference=reference)
     if not errors:
         errors = token_alignment_errors(doc, file)
@@ -171,6 +200,11 @@ def read_record(path: Path, seeds: Mapping[str, SeedDocument], gold: bool = True
     if isinstance(raw, dict) and DRAFT_KEY in raw:
         raw = {k: v for k, v in raw.items() if k != DRAFT_KEY}
         gold = False
+    if references.is_referenced(raw):
+        errors = references.file_errors(raw, str(path))
+        if errors:
+            raise DataErrors(errors)
+        raw = references.join(raw, str(path))
     doc, errors = parse_record(raw, str(path), path.stem)
     if doc is not None:
         reference = seeds.get(doc.id)
@@ -216,11 +250,16 @@ def gold_json(doc: Document, draft: dict | None = None) -> str:
     With ``draft``, the record gets the leading ``draft`` block that keeps it
     out of the gold.
     """
-    record = doc.model_dump(mode="json")
+    record = doc.model_dump(mode="json", exclude={"source"} if doc.source is None else set())
+    if doc.source is not None:  # a referenced record: its source block instead of its text (guidelines §4)
+        record = {"id": record["id"], "date": record["date"], "source": record["source"],
+                  **{k: v for k, v in record.items() if k not in ("id", "date", "source")}}
     record["entities"] = None if doc.entities is None else [
         {"id": m["id"], **{k: v for k, v in m.items() if k != "id"}} for m in record["entities"]
     ]
     for event in record["events"] or []:
         event["arguments"] = [{"role": a["role"], **{k: v for k, v in a.items() if k != "role"}} for a in event["arguments"]]
+    if doc.source is not None:
+        record = references.strip(record)
     head = {DRAFT_KEY: draft} if draft is not None else {}
     return json.dumps({**head, **record}, ensure_ascii=False, indent=2) + "\n"

@@ -36,9 +36,31 @@ def _fetch(args: argparse.Namespace) -> int:
 def _add(args: argparse.Namespace) -> int:
     from benchmark.annotation import intake
 
+    if args.source is not None:
+        return _add_source(args, intake)
+    if args.skip or args.split or args.rank or args.draft_source_entities:
+        raise DataError("command line", None, None, "--skip, --split, --rank and --draft-source-entities go with --source CORPUS")
     added = intake.add(args.paths, draft_model=args.draft_model, fix_cr=args.fix_line_ends)
     for item in added:
         print(f"added {item.source} as {item.path.relative_to(paths.ROOT)} (pending); draft: {item.draft_path.relative_to(paths.ROOT)}")
+    print("review each draft, then `python -m benchmark promote ID` (see gold/GUIDELINES.md, \"Adding an article\")")
+    return 0
+
+
+def _add_source(args: argparse.Namespace, intake) -> int:
+    """``add --source winer-fr PATH ...``: Wikinews articles referenced, never copied."""
+    items = [str(p) for p in args.paths]
+    if args.skip is not None:
+        if len(items) != 1:
+            raise DataError("command line", None, "--skip", "skip one candidate at a time (one reason each)")
+        row = intake.skip_candidate(args.source, items[0], args.skip, split=args.split, rank=args.rank)
+        print(f"skipped {row.path} (rank {row.rank}, {row.split}): {row.skipped}; listed in {paths.SELECTION_FILE.relative_to(paths.ROOT)}")
+        return 0
+    added = intake.add_references(args.source, items, split=args.split, rank=args.rank,
+                                  draft_model=args.draft_model, source_entities=args.draft_source_entities)
+    for item in added:
+        print(f"added {args.source}/{item.seed.source.path} as {item.seed.id} ({item.row.split}, rank {item.row.rank}): "
+              f"reference {item.path.relative_to(paths.ROOT)} (pending); draft: {item.draft_path.relative_to(paths.ROOT)}")
     print("review each draft, then `python -m benchmark promote ID` (see gold/GUIDELINES.md, \"Adding an article\")")
     return 0
 
@@ -47,7 +69,7 @@ def _promote(args: argparse.Namespace) -> int:
     from benchmark.annotation import intake
 
     path = intake.promote(args.id, args.gold)
-    print(f"promoted {args.id}: {path.relative_to(paths.ROOT)} is in the test split; "
+    print(f"promoted {args.id}: {path.relative_to(paths.ROOT)} is in its split (test, or its row of gold/selection.tsv); "
           "bump gold/dataset.yaml, add a gold/CHANGELOG.md entry, then `python -m benchmark build`")
     return 0
 
@@ -60,16 +82,22 @@ def _validate(args: argparse.Namespace) -> int:
         read_prediction_file,
     )
 
+    from benchmark.data import references, selection
+
     seeds = read_seeds()
     if not args.paths:
         docs = read_gold(seeds)
+        problems = selection.check_ids(selection.read(), references.referenced_ids())
+        if problems:
+            raise DataErrors(problems)
         print(f"ok: {len(docs)} gold file(s) in {paths.ANNOTATIONS_DIR} are valid")
         return 0
     errors: list[DataError] = []
     for path in args.paths:
         try:
             if path.suffix == ".jsonl":
-                docs = read_prediction_file(path, {s.id: s.text for s in seeds})
+                gold = read_gold(seeds)  # referenced records joined: predictions cover them too
+                docs = read_prediction_file(path, {d.id: d.text for d in gold})
                 print(f"ok: {path}: {len(docs)} prediction record(s)")
             else:
                 # An annotator's file may be for a seed still pending review.
@@ -144,7 +172,15 @@ def _parser() -> argparse.ArgumentParser:
     fetch.add_argument("--force", action="store_true", help="fetch again even if a verified copy is there")
     fetch.set_defaults(func=_fetch)
     add = subcommand(sub, "add", "add raw articles as pending seeds with a draft annotation")
-    add.add_argument("paths", nargs="+", type=Path, metavar="PATH.txt")
+    add.add_argument("paths", nargs="+", type=Path, metavar="PATH.txt",
+                     help="article files; with --source, article paths inside the fetched corpus (2017/10/2017_10_19-002)")
+    add.add_argument("--source", choices=SOURCES, metavar="CORPUS",
+                     help="reference articles of a fetched corpus (winer-fr) instead of copying them (gold/GUIDELINES.md §4)")
+    add.add_argument("--split", choices=("dev", "test"), help="with --source: the split (default: by year, 2016 dev, later test)")
+    add.add_argument("--rank", type=int, help="with --source: the first article's rank in the selection list (default: the next)")
+    add.add_argument("--skip", metavar="REASON", help="with --source: list the candidate as skipped, with the reason, in gold/selection.tsv")
+    add.add_argument("--draft-source-entities", action="store_true",
+                     help="with --source: draft the entities from the corpus's own annotation (WiNER-fr's, through the track's mapping)")
     add.add_argument("--draft-model", metavar="NAME", help="extractor of configs/model/NAME.yaml that drafts the annotation (default: empty draft)")
     add.add_argument("--fix-line-ends", action="store_true", help="store CRLF or CR line ends as LF (otherwise such files are refused)")
     add.set_defaults(func=_add)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmark import paths
+from benchmark.data.schema import Source
 from benchmark.errors import DataError
 from benchmark.fileio import read_bounded
 
@@ -35,6 +36,8 @@ class SeedDocument:
     id: str
     date: str | None
     text: str
+    # A referenced document (gold/GUIDELINES.md §4): where its text was joined from.
+    source: Source | None = None
 
 
 def parse_seed(raw: str, source: str) -> tuple[str | None, str]:

@@ -24,6 +24,7 @@ from huggingface_hub import DatasetCard, DatasetCardData
 
 from benchmark import paths
 from benchmark.data import release as versioning
+from benchmark.data import selection
 from benchmark.data.alignment import (
     sentence_starts,
     spans_to_tags,
@@ -81,7 +82,8 @@ def read_release(path: Path | None = None) -> Release:
 
 def fingerprint_inputs() -> list[Path]:
     """The files whose content defines the dataset, in a fixed order."""
-    return sorted(paths.SEEDS_DIR.glob("*.txt")) + sorted(paths.ANNOTATIONS_DIR.glob("*.json"))
+    chosen = [paths.SELECTION_FILE] if paths.SELECTION_FILE.is_file() else []  # splits of referenced records
+    return sorted(paths.SEEDS_DIR.glob("*.txt")) + sorted(paths.ANNOTATIONS_DIR.glob("*.json")) + chosen
 
 
 def fingerprint(schema_json: str) -> str:
@@ -155,11 +157,80 @@ def _statistics(docs: list[Document], rows: list[dict]) -> dict:
     }
 
 
+def _size(stats: dict) -> dict:
+    """The sizes the card lists per split (and results cite)."""
+    return {
+        "documents": stats["documents"],
+        "sentences": stats["sentences"],
+        "tokens": stats["tokens"],
+        "entity_mentions": sum(stats["entity_mentions"].values()),
+        "quotations": sum(stats["quotations"].values()),
+        "event_mentions": sum(stats["event_mentions"].values()),
+        "event_arguments": sum(stats["event_arguments"].values()),
+    }
+
+
+@dataclass(frozen=True)
+class Split:
+    """One split of the package: its gold records, rows and the bytes of its data file."""
+
+    name: str
+    docs: list[Document]
+    rows: list[dict]
+    data: bytes
+
+    @property
+    def stats(self) -> dict:
+        return _statistics(self.docs, self.rows)
+
+
+def split_documents(docs: list[Document]) -> dict[str, list[Document]]:
+    """The records of each split (gold/selection.tsv; seeds are test), in id order."""
+    splits = selection.splits_of()
+    errors, out = [], {name: [] for name in selection.SPLITS}
+    for doc in docs:
+        try:
+            out[selection.split_of(doc.id, doc.source is not None, splits, str(paths.ANNOTATIONS_DIR / f"{doc.id}.json"))].append(doc)
+        except DataError as exc:
+            errors.append(exc)
+    if errors:
+        raise DataErrors(errors)
+    return out
+
+
+def make_splits(docs: list[Document]) -> list[Split]:
+    splits = []
+    for name, members in split_documents(docs).items():
+        rows = [to_row(doc) for doc in members]
+        data = "".join(jsonl_line(row, separators=(",", ":")) for row in rows).encode()
+        splits.append(Split(name, members, rows, data))
+    return splits
+
+
 def _markdown_table(counts: dict[str, int], header: str) -> str:
     lines = [f"| {header} | count |", "| --- | ---: |"]
     lines += [f"| {key} | {value} |" for key, value in counts.items()]
     lines.append(f"| total | {sum(counts.values())} |")
     return "\n".join(lines)
+
+
+def _size_table(splits: list[Split]) -> str:
+    sizes = {s.name: _size(s.stats) for s in splits}
+    keys = list(next(iter(sizes.values())))
+    lines = ["| split | " + " | ".join(k.replace("_", " ") for k in keys) + " |", "| --- |" + " ---: |" * len(keys)]
+    lines += [f"| {name} | " + " | ".join(str(size[k]) for k in keys) + " |" for name, size in sizes.items()]
+    return "\n".join(lines)
+
+
+def _selection_tables(rows: list[selection.Row]) -> tuple[str, str]:
+    """The chosen Wikinews articles and the skipped candidates, as the card lists them."""
+    chosen = [r for r in rows if r.chosen]
+    skipped = [r for r in rows if not r.chosen]
+    chosen_table = "\n".join(["| rank | split | WiNER-fr path | document id |", "| ---: | --- | --- | --- |"]
+                             + [f"| {r.rank} | {r.split} | `{r.path}` | `{r.id}` |" for r in chosen]) if chosen else "None yet."
+    skipped_table = "\n".join(["| rank | split | WiNER-fr path | reason |", "| ---: | --- | --- | --- |"]
+                              + [f"| {r.rank} | {r.split} | `{r.path}` | {r.skipped.replace('|', chr(92) + '|')} |" for r in skipped]) if skipped else "None."
+    return chosen_table, skipped_table
 
 
 def citation_bibtex(release: Release) -> str:
@@ -175,51 +246,56 @@ def citation_bibtex(release: Release) -> str:
     ])
 
 
-def card_data(release: Release, stats: dict, digest: str, data: bytes) -> DatasetCardData:
-    """The card's YAML header: the Hub's dataset metadata plus the ``newsbench`` block results cite."""
+def card_data(release: Release, splits: list[Split], digest: str) -> DatasetCardData:
+    """The card's YAML header: the Hub's dataset metadata plus the ``newsbench`` block results cite.
+
+    Only splits with documents are listed as data files (``datasets`` refuses an
+    empty split); the ``newsbench`` block sizes every split, empty ones too."""
+    present = [s for s in splits if s.docs]
+    total = sum(len(s.docs) for s in splits)
     return DatasetCardData(
         language=["fr"],
         license=release.license,
         annotations_creators=list(release.annotations_creators),
         language_creators=list(release.language_creators),
         multilinguality=list(release.multilinguality),
-        size_categories=[size_category(stats["documents"])],
+        size_categories=[size_category(total)],
         source_datasets=list(release.source_datasets),
         task_categories=["token-classification"],
         task_ids=["named-entity-recognition"],
         pretty_name=release.pretty_name,
         tags=["quotation-attribution", "event-extraction", "news", "french"],
-        configs=[{"config_name": "default", "data_files": [{"split": release.split, "path": "data/test.jsonl"}]}],
+        configs=[{"config_name": "default", "data_files": [{"split": s.name, "path": f"data/{s.name}.jsonl"} for s in present]}],
         dataset_info={
             "features": FEATURES._to_yaml_list(),
-            "splits": [{"name": release.split, "num_bytes": len(data), "num_examples": stats["documents"]}],
+            "splits": [{"name": s.name, "num_bytes": len(s.data), "num_examples": len(s.docs)} for s in present],
         },
         newsbench={
             "name": release.name,
             "version": release.version,
             "fingerprint": digest,
-            # What load_verified checks the loaded rows against (the fingerprint
-            # is over the sources; this is over the file built from them).
-            "data_sha256": hashlib.sha256(data).hexdigest(),
+            # What load_verified checks the loaded rows against (the fingerprint is
+            # over the sources; this is over the files built from them, which are
+            # not committed: they hold the joined texts of referenced records).
+            "data_sha256": {s.name: hashlib.sha256(s.data).hexdigest() for s in present},
             "schema_version": SCHEMA_VERSION,
             "tokenizer": tokenizer_version(),
-            "size": {
-                "documents": stats["documents"],
-                "sentences": stats["sentences"],
-                "tokens": stats["tokens"],
-                "entity_mentions": sum(stats["entity_mentions"].values()),
-                "quotations": sum(stats["quotations"].values()),
-                "event_mentions": sum(stats["event_mentions"].values()),
-                "event_arguments": sum(stats["event_arguments"].values()),
-            },
+            # The test split's size (what the leaderboard and results cite), then every split's.
+            "size": next(_size(s.stats) for s in splits if s.name == selection.SEED_SPLIT),
+            "split_sizes": {s.name: _size(s.stats) for s in splits},
         },
     )
 
 
-def render_card(release: Release, stats: dict, digest: str, data: bytes) -> str:
-    """The dataset card, through ``huggingface_hub.DatasetCard`` and the Jinja template."""
+def render_card(release: Release, splits: list[Split], digest: str) -> str:
+    """The dataset card, through ``huggingface_hub.DatasetCard`` and the Jinja template.
+
+    Nothing of a document's text is in it (counts, ids and paths only): it is committed."""
+    docs = [d for s in splits for d in s.docs]
+    stats = _statistics(docs, [r for s in splits for r in s.rows])
+    chosen, skipped = _selection_tables(selection.read())
     card = DatasetCard.from_template(
-        card_data(release, stats, digest, data),
+        card_data(release, splits, digest),
         template_path=str(paths.TEMPLATES_DIR / "dataset_card.md"),
         pretty_name=release.pretty_name,
         version=release.version,
@@ -230,6 +306,10 @@ def render_card(release: Release, stats: dict, digest: str, data: bytes) -> str:
         sentences=stats["sentences"],
         tokens=stats["tokens"],
         characters=stats["characters"],
+        size_table=_size_table(splits),
+        referenced=sum(d.source is not None for d in docs),
+        selection_chosen=chosen,
+        selection_skipped=skipped,
         entity_table=_markdown_table(stats["entity_mentions"], "entity label"),
         entities=stats["entities"],
         quote_table=_markdown_table(stats["quotations"], "quotation kind"),
@@ -247,21 +327,52 @@ def render_card(release: Release, stats: dict, digest: str, data: bytes) -> str:
     return text if text.endswith("\n") else text + "\n"  # Jinja drops the template's final newline
 
 
+def row_index(splits: list[Split]) -> bytes:
+    """``gold/data/rows.tsv`` (committed): id, split and sha256 of each row. What a
+    release is compared against (documents added, removed, corrected) now that the
+    data files themselves are not committed."""
+    lines = ["id\tsplit\trow_sha256\n"]
+    for split in splits:
+        for line in split.data.decode("utf-8").split("\n"):
+            if line:
+                lines.append(f"{json.loads(line)['id']}\t{split.name}\t{hashlib.sha256(line.encode()).hexdigest()}\n")
+    return "".join(lines).encode()
+
+
+def index_file() -> Path:
+    return paths.DATA_DIR / "rows.tsv"
+
+
+def committed_files() -> tuple[Path, ...]:
+    """What ``build`` writes that is committed (no text of a referenced record in any)."""
+    return (paths.SCHEMA_FILE, paths.CARD_FILE, index_file())
+
+
+def data_files(splits: list[Split]) -> dict[Path, bytes]:
+    """The data file of each split with documents (built, never committed)."""
+    return {paths.data_file(s.name): s.data for s in splits if s.docs}
+
+
+def render_splits() -> list[Split]:
+    """The gold of every split, joined and packaged in memory. Raises DataErrors on invalid
+    gold, a referenced record whose corpus is not fetched or whose file hashes differently."""
+    return make_splits(read_gold(read_seeds()))
+
+
 def render() -> dict[Path, bytes]:
     """Every file of the package, rendered in memory. Raises DataErrors on invalid gold."""
-    docs = read_gold(read_seeds())
-    rows = [to_row(doc) for doc in docs]
+    splits = render_splits()
     schema_json = canonical_json(record_json_schema())
-    data = "".join(jsonl_line(row, separators=(",", ":")) for row in rows).encode()
     digest = fingerprint(schema_json)
-    card = render_card(read_release(), _statistics(docs, rows), digest, data)
-    return {paths.SCHEMA_FILE: schema_json.encode(), paths.DATA_FILE: data, paths.CARD_FILE: card.encode()}
+    card = render_card(read_release(), splits, digest)
+    return {paths.SCHEMA_FILE: schema_json.encode(), paths.CARD_FILE: card.encode(), index_file(): row_index(splits), **data_files(splits)}
 
 
 def stale_files(rendered: dict[Path, bytes] | None = None) -> list[Path]:
-    """Committed package files that differ from what a build would write now."""
+    """Committed package files that differ from what a build would write now (the data
+    files are pinned by the card's ``data_sha256``, so a fresh card means fresh data)."""
     rendered = render() if rendered is None else rendered
-    return [path for path, data in rendered.items() if not path.exists() or path.read_bytes() != data]
+    return [path for path in committed_files() if not path.exists() or path.read_bytes() != rendered[path]]
 
 
 def _card_header(text: str) -> dict:
@@ -271,12 +382,17 @@ def _card_header(text: str) -> dict:
 
 def _package(rendered: dict[Path, bytes]) -> versioning.Package:
     meta = _card_header(rendered[paths.CARD_FILE].decode("utf-8"))["newsbench"]
-    return versioning.package(meta["version"], meta["fingerprint"], rendered[paths.SCHEMA_FILE].decode("utf-8"), rendered[paths.DATA_FILE])
+    rows = {}
+    for line in rendered[index_file()].decode("utf-8").split("\n")[1:]:
+        if line:
+            ident, split, digest = line.split("\t")
+            rows[ident] = f"{split}\t{digest}"
+    return versioning.Package(meta["version"], meta["fingerprint"], rendered[paths.SCHEMA_FILE].decode("utf-8"), rows)
 
 
 def committed_package() -> versioning.Package | None:
     """The package as committed, or None before the first build."""
-    files = (paths.CARD_FILE, paths.SCHEMA_FILE, paths.DATA_FILE)
+    files = committed_files()
     if not all(path.is_file() for path in files):
         return None
     return _package({path: path.read_bytes() for path in files})
@@ -295,9 +411,14 @@ def build() -> list[Path]:
     rendered = render()
     check_release(rendered)
     validate_card(rendered[paths.CARD_FILE].decode("utf-8"), str(paths.CARD_FILE))
-    changed = stale_files(rendered)
+    changed = [path for path, data in rendered.items() if not path.exists() or path.read_bytes() != data]
+    for stale in sorted(paths.DATA_DIR.glob("*.jsonl")):
+        if stale not in rendered:  # a split that lost its last document
+            stale.unlink()
+            changed.append(stale)
     for path in changed:
-        atomic_write_bytes(path, rendered[path])
+        if path in rendered:
+            atomic_write_bytes(path, rendered[path])
     return changed
 
 
@@ -312,13 +433,50 @@ def card_metadata(path: Path | None = None) -> dict:
         block = _card_header(text)["newsbench"]
     except (ValueError, TypeError, KeyError, yaml.YAMLError) as exc:
         raise DataError(str(path), None, "newsbench", f"no readable dataset metadata in the card's YAML header ({type(exc).__name__}): run `python -m benchmark build`") from None
-    if not isinstance(block, dict) or not all(isinstance(block.get(k), str) for k in ("fingerprint", "version", "data_sha256")):
+    if not isinstance(block, dict) or not all(isinstance(block.get(k), str) for k in ("fingerprint", "version")) \
+            or not isinstance(block.get("data_sha256"), (str, dict)):
         raise DataError(str(path), None, "newsbench", "fingerprint, version or data_sha256 missing: run `python -m benchmark build`")
     return block
 
 
-def load_verified(directory: Path | None = None) -> tuple[Dataset, dict]:
-    """The committed package through the ``datasets`` loader, as users load it, and
+def split_sha256(card: dict, split: str, card_file: str) -> str:
+    """The sha256 the card records for a split's data file; an empty split is an error."""
+    recorded = card["data_sha256"]
+    if isinstance(recorded, dict):
+        if split not in recorded:
+            sizes = card.get("split_sizes", {})
+            known = ", ".join(f"{name} ({sizes.get(name, {}).get('documents', '?')} documents)" for name in sizes) or "none"
+            raise DataError(card_file, None, "split", f"split {split!r} of {card.get('name')} has no documents (splits: {known})")
+        return recorded[split]
+    return recorded
+
+
+def materialise(card: dict, card_file: str) -> list[Path]:
+    """The data files the card pins, built here when missing or not the ones it pins
+    (returns those written). They are not committed (they hold the joined texts of
+    referenced records), so a fresh clone builds them once, from the sources and the
+    fetched corpora; the rebuilt bytes must be the card's (the same sources give the same
+    rows). A missing corpus or a changed source file stops with the record named and how
+    to fetch: a run never scores a silent subset. Every split is built, because
+    ``load_dataset`` prepares every split the card lists."""
+    recorded = card["data_sha256"] if isinstance(card["data_sha256"], dict) else {"test": card["data_sha256"]}
+    wanted = {split: paths.data_file(split) for split in recorded}
+    missing = [split for split, path in wanted.items()
+               if not path.is_file() or hashlib.sha256(read_bounded(path, MAX_PACKAGE_FILE_BYTES)).hexdigest() != recorded[split]]
+    if not missing:
+        return []
+    built = {s.name: s.data for s in render_splits()}
+    for split in missing:
+        if hashlib.sha256(built.get(split, b"")).hexdigest() != recorded[split]:
+            raise DataError(str(wanted[split]), None, None,
+                            f"the sources on disk give other rows than the card {card_file} was built with: run `python -m benchmark build`")
+    for split in missing:
+        atomic_write_bytes(wanted[split], built[split])
+    return [wanted[split] for split in missing]
+
+
+def load_verified(directory: Path | None = None, split: str | None = None) -> tuple[Dataset, dict]:
+    """One split of the package through the ``datasets`` loader, as users load it, and
     the card whose fingerprint a result is stamped with.
 
     The loader runs with a fresh, temporary cache: the shared Hugging Face cache
@@ -326,33 +484,39 @@ def load_verified(directory: Path | None = None) -> tuple[Dataset, dict]:
     under the new fingerprint. What was loaded is then checked, so that a
     result can only be stamped with a fingerprint it was scored on: the card's
     fingerprint is that of the sources on disk, the data file is the one the
-    card was built with (its sha256), and the loaded rows are that file's rows.
+    card was built with (its sha256; built here first if missing, see
+    ``materialise``), and the loaded rows are that file's rows.
     """
     directory = paths.GOLD_DIR if directory is None else directory
+    split = read_release().split if split is None else split
     from datasets import disable_progress_bars, load_dataset
 
     disable_progress_bars()  # a fresh cache "generates" the split on every run; no bar for that
-    card_file, data_file = directory / paths.CARD_FILE.name, directory / paths.DATA_FILE.relative_to(paths.GOLD_DIR)
+    card_file = directory / paths.CARD_FILE.name
     card = card_metadata(card_file)
     now = current_fingerprint()
     if card["fingerprint"] != now:
         raise DataError(str(card_file), None, "newsbench.fingerprint",
                         f"the package was built from other sources ({card['fingerprint'][:12]}) than those on disk ({now[:12]}): run `python -m benchmark build`")
+    data_file = directory / paths.data_file(split).relative_to(paths.GOLD_DIR)
+    if directory == paths.GOLD_DIR:
+        materialise(card, str(card_file))
+    split_sha256(card, split, str(card_file))  # an empty split is refused by name
     data = read_bounded(data_file, MAX_PACKAGE_FILE_BYTES)
-    if hashlib.sha256(data).hexdigest() != card["data_sha256"]:
+    if hashlib.sha256(data).hexdigest() != split_sha256(card, split, str(card_file)):
         raise DataError(str(data_file), None, None, f"differs from the file {card_file.name} was built with: run `python -m benchmark build`")
     with tempfile.TemporaryDirectory(prefix="newsbench-hf-") as cache:
-        split = load_dataset(str(directory), split=read_release().split, cache_dir=cache, keep_in_memory=True)
+        loaded = load_dataset(str(directory), split=split, cache_dir=cache, keep_in_memory=True)
     expected = [json.loads(line) for line in data.decode("utf-8").split("\n") if line]
-    if [dict(row) for row in split] != expected:
+    if [dict(row) for row in loaded] != expected:
         raise DataError(str(data_file), None, None, "the rows the datasets loader returned differ from the file on disk")
-    return split, card
+    return loaded, card
 
 
 def load_test_split(directory: Path | None = None) -> Dataset:
     """The verified test split (see ``load_verified``)."""
     directory = paths.GOLD_DIR if directory is None else directory
-    return load_verified(directory)[0]
+    return load_verified(directory, "test")[0]
 
 
 def documents(rows: Iterable[dict]) -> list[Document]:

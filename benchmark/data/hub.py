@@ -23,7 +23,14 @@ def push_files() -> list[Path]:
     Never ``annotations/`` (the sources), ``drafts/`` or ``work/``: only what ``build`` wrote
     and the guidelines and changelog a reader of the card needs.
     """
-    return [paths.CARD_FILE, paths.DATA_FILE, paths.SCHEMA_FILE, paths.GOLD_DIR / "GUIDELINES.md", paths.CHANGELOG_FILE]
+    data = [paths.data_file(split) for split in split_names()]
+    return [paths.CARD_FILE, *data, paths.SCHEMA_FILE, paths.SELECTION_FILE, paths.GOLD_DIR / "GUIDELINES.md", paths.CHANGELOG_FILE]
+
+
+def split_names() -> list[str]:
+    """The splits with documents, as the committed card lists them."""
+    recorded = dataset.card_metadata()["data_sha256"]
+    return sorted(recorded) if isinstance(recorded, dict) else ["test"]
 
 
 def dry_run_push(directory: Path) -> dict:
@@ -44,10 +51,12 @@ def dry_run_push(directory: Path) -> dict:
     if stale:
         raise DataErrors([DataError(str(path), None, None, "stale: run `python -m benchmark build` first") for path in stale])
     validate_card(paths.CARD_FILE.read_text(encoding="utf-8"), str(paths.CARD_FILE))
-    split = dataset.read_release().split
-    expected = dataset.load_test_split()
+    splits = split_names()
+    expected = {split: dataset.load_verified(split=split)[0] for split in splits}
     hub = directory / "hub"
     for path in push_files():
+        if not path.is_file():
+            continue  # selection.tsv before the first Wikinews article
         target = hub / path.relative_to(paths.GOLD_DIR)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
@@ -57,13 +66,15 @@ def dry_run_push(directory: Path) -> dict:
     reloaded = load_from_disk(str(disk))
     errors = []
     for name, loaded in (("load_dataset(hub)", pushed), ("load_from_disk(disk)", reloaded)):
-        if list(loaded) != [split]:
-            errors.append(DataError(name, None, "splits", f"expected [{split!r}], got {list(loaded)}"))
+        if sorted(loaded) != splits:
+            errors.append(DataError(name, None, "splits", f"expected {splits}, got {sorted(loaded)}"))
             continue
-        if loaded[split].features != expected.features:
-            errors.append(DataError(name, None, "features", "differ from the committed package's"))
-        if loaded[split].to_list() != expected.to_list():
-            errors.append(DataError(name, None, "rows", "differ from the committed package's"))
+        for split in splits:
+            if loaded[split].features != expected[split].features:
+                errors.append(DataError(name, split, "features", "differ from the committed package's"))
+            if loaded[split].to_list() != expected[split].to_list():
+                errors.append(DataError(name, split, "rows", "differ from the committed package's"))
     if errors:
         raise DataErrors(errors)
-    return {"hub": hub, "disk": disk, "split": split, "rows": len(expected), "files": sorted(str(p.relative_to(hub)) for p in hub.rglob("*") if p.is_file())}
+    return {"hub": hub, "disk": disk, "split": ", ".join(splits), "rows": sum(len(e) for e in expected.values()),
+            "files": sorted(str(p.relative_to(hub)) for p in hub.rglob("*") if p.is_file())}

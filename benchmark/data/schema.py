@@ -81,13 +81,27 @@ class EventMention(_Record):
     arguments: list[EventArgument] = Field(default_factory=list)
 
 
+class Source(_Record):
+    """Where the text of a referenced record lives (guidelines §4): a file of a fetched
+    outside corpus, pinned by the SHA-256 of its bytes. Such a record carries no text,
+    so that a corpus we may not commit (WiNER-fr's Wikinews articles) never is."""
+
+    corpus: str = Field(description="The outside corpus, as `python -m benchmark fetch` names it (winer-fr).")
+    path: str = Field(pattern=r"^[A-Za-z0-9_./-]+$", description="The file's path inside the fetched corpus.")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the file's bytes.")
+
+
 class Document(_Record):
     """One document. A layer set to ``None`` (or left out) is a layer the system
-    does not predict: it is not scored, which is different from an empty list."""
+    does not predict: it is not scored, which is different from an empty list.
+
+    A record file has either ``text`` or ``source`` (a referenced record, whose
+    spans then carry offsets only); in memory a joined referenced record has both."""
 
     id: str
     date: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}$")
-    text: str
+    text: str | None = Field(default=None, description="The full text; absent from a record that references it (source).")
+    source: Source | None = Field(default=None, description="The fetched file holding the text of a referenced record.")
     entities: list[EntityMention] | None = None
     quotes: list[Quote] | None = None
     events: list[EventMention] | None = None

@@ -5,7 +5,9 @@ licence, card) plus one reader in ``READERS`` that turns the configured split
 into packaged rows (``dataset.to_row``) and gold records. Adding a corpus is one
 config file and one reader.
 
-- ``newsbench``: the committed package under ``gold/`` (``dataset.load_verified``).
+- ``newsbench``: the package under ``gold/`` (``dataset.load_verified``): its card is committed,
+  its data files are built on first use from the sources (joining referenced records with the
+  fetched WiNER-fr) and must hash as the card says; splits dev and test (``gold/selection.tsv``).
 - ``winer``: WiNER-fr from the user cache (``sources.winer``), packaged on first
   use as a Hugging Face dataset in the cache beside the fetched files, never
   committed. Its fingerprint is over the manifest (which pins every source
@@ -90,7 +92,7 @@ def _drop_unannotated(gold: list[Document], layers: list[str]) -> list[Document]
 
 
 def _newsbench(cfg: Mapping) -> Loaded:
-    rows, card = dataset.load_verified()
+    rows, card = dataset.load_verified(split=cfg["split"])
     meta = {"name": card["name"], "split": cfg["split"], "version": card["version"], "fingerprint": card["fingerprint"]}
     return Loaded(rows, dataset.documents(rows), meta)
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from benchmark import paths
+from benchmark.data import references
 from benchmark.data.corpus import SeedDocument
 from benchmark.data.schema import (
     ENTITY_LABELS,
@@ -192,6 +193,9 @@ class _Checker:
 def check_document(doc: Document, *, file: str, record: str, gold: bool, reference: SeedDocument | None = None) -> list[DataError]:
     """Every content check of one record; an empty list means it is valid."""
     checker = _Checker(doc, file, record, gold)
+    if doc.text is None:
+        checker.error("text", "missing: a record carries its text, or (a gold record of a fetched corpus) a source block")
+        return checker.errors
     if reference is not None:
         if doc.text != reference.text:
             checker.error("text", "differs from the text of the seed document (offsets would not mean the same)")
@@ -214,17 +218,37 @@ def _load_json(path: Path) -> object:
         raise DataErrors([DataError(str(path), None, None, f"invalid JSON: {exc}")]) from None
 
 
-def read_gold_file(path: Path, references: Mapping[str, SeedDocument]) -> Document:
-    """One gold annotation file: a single record whose id is the file's stem."""
+def joined_record(raw: object, path: Path) -> tuple[object, SeedDocument | None]:
+    """A raw record file as validation sees it: a referenced record (guidelines §4) is
+    joined with its fetched text and comes with its own reference; others as they are.
+    Raises DataErrors when a referenced file holds text, or its source cannot be read."""
+    if not references.is_referenced(raw):
+        return raw, None
+    errors = references.file_errors(raw, str(path))
+    if errors:
+        raise DataErrors(errors)
+    try:
+        joined = references.join(raw, str(path))
+    except DataError as exc:  # a missing corpus or file, a changed file: named with the record
+        raise DataErrors([exc]) from None
+    source = references.Source.model_validate(raw["source"])
+    ident = str(raw.get("id", path.stem))
+    return joined, SeedDocument(ident, references.date_of(source), joined["text"], source)
+
+
+def read_gold_file(path: Path, seeds: Mapping[str, SeedDocument]) -> Document:
+    """One gold annotation file: a single record whose id is the file's stem. A record
+    with a source block is its own reference (its text is joined from the fetched file)."""
     raw = _load_json(path)
     if isinstance(raw, dict) and "draft" in raw:
         # Made by `python -m benchmark add`: unreviewed extractor output never counts as gold.
         raise DataErrors([DataError(str(path), str(raw.get("id", path.stem)), "draft",
                                     "a draft annotation, not reviewed gold: review it, drop the 'draft' block, "
                                     "then `python -m benchmark promote ID`")])
+    raw, joined = joined_record(raw, path)
     doc, errors = parse_record(raw, str(path), path.stem)
     if doc is not None:
-        reference = references.get(doc.id)
+        reference = joined or seeds.get(doc.id)
         if doc.id != path.stem:
             errors.append(DataError(str(path), doc.id, "id", f"does not match the file name {path.stem!r}"))
         if reference is None:
@@ -236,24 +260,32 @@ def read_gold_file(path: Path, references: Mapping[str, SeedDocument]) -> Docume
 
 
 def read_gold(seeds: Iterable[SeedDocument], directory: Path | None = None) -> list[Document]:
-    """The gold of every seed, in seed order; a seed without gold is an error."""
+    """The gold of every seed and every referenced record, in id order (order of addition);
+    a seed without gold is an error. A referenced record comes back joined (text and
+    span texts filled, ``source`` kept)."""
     directory = paths.ANNOTATIONS_DIR if directory is None else directory
-    references = {s.id: s for s in seeds}
+    by_id = {s.id: s for s in seeds}
     errors: list[DataError] = []
     docs: list[Document] = []
     by_stem = {p.stem: p for p in sorted(directory.glob("*.json"))}
-    for stem in sorted(set(by_stem) - set(references)):
+    referenced = set(references.gold_references(directory))
+    for stem in sorted(referenced & set(by_id)):
+        errors.append(DataError(str(by_stem[stem]), stem, "source", "a seed with this id exists too: a document has a seed file or a source, not both"))
+    for stem in sorted(set(by_stem) - set(by_id) - referenced):
         if (paths.PENDING_DIR / f"{stem}.txt").is_file():
             message = f"the seed is still in seeds/pending/: `python -m benchmark promote {stem}` moves it into the test split"
         else:
             message = "annotation file for a document that is not in seeds/"
         errors.append(DataError(str(by_stem[stem]), stem, "id", message))
-    for seed_id in references:
+    if (paths.PENDING_DIR).is_dir():
+        for stem in sorted(referenced & {ident for ident, _, _ in references.pending_references()}):
+            errors.append(DataError(str(by_stem[stem]), stem, "id", f"the reference is still in seeds/pending/: `python -m benchmark promote {stem}` moves it into its split"))
+    for seed_id in sorted(set(by_id) | referenced):
         if seed_id not in by_stem:
             errors.append(DataError(str(directory / f"{seed_id}.json"), seed_id, None, "the seed has no gold annotation file"))
             continue
         try:
-            docs.append(read_gold_file(by_stem[seed_id], references))
+            docs.append(read_gold_file(by_stem[seed_id], by_id))
         except DataErrors as exc:
             errors += exc.errors
     if errors:

@@ -33,7 +33,7 @@ from markupsafe import Markup
 from pydantic import ValidationError
 
 from benchmark import paths
-from benchmark.data import dataset
+from benchmark.data import dataset, references
 from benchmark.errors import DataError, DataErrors
 from benchmark.fileio import atomic_write_text
 from benchmark.report import site, terminal
@@ -401,7 +401,7 @@ def load_run(argument: str) -> tuple[PublishedResults, list[ErrorRecord], dict[s
         raise DataErrors([DataError(str(results_path), None, "dataset.fingerprint",
                                     f"{fingerprint[:12]} is not the packaged dataset ({card['fingerprint'][:12]}): "
                                     "its offsets would point into other texts; re-run the system on this dataset")])
-    documents = documents_from_rows(dataset.load_test_split())
+    documents = documents_from_rows(dataset.load_verified(split=results.dataset.split or "test")[0])
     records = read_errors(errors_path, documents)
     check_against_results(records, results, results_path)
     return results, records, documents
@@ -420,6 +420,19 @@ def _no_records(results_path: Path, errors_path: Path) -> list[DataError]:
                                                     f"(`{command}`) and explain the run directory it prints")] + refusals
 
 
+def check_html_target(target: Path, records: list[ErrorRecord]) -> None:
+    """The page shows sentences: one of a referenced document (a Wikinews article, whose
+    text may not be committed, gold/GUIDELINES.md §4) is never written under gold/ or
+    leaderboard/, the committed folders."""
+    where = Path(target).resolve()
+    committed = [paths.GOLD_DIR.resolve(), paths.LEADERBOARD_DIR.resolve()]
+    referenced = sorted({r.doc for r in records} & references.referenced_ids())
+    if referenced and any(where.is_relative_to(folder) for folder in committed):
+        raise DataErrors([DataError(str(target), referenced[0], None,
+                                    f"the page would reproduce the text of {len(referenced)} referenced document(s) in a committed "
+                                    "folder (gold/, leaderboard/): write it elsewhere, e.g. under outputs/")])
+
+
 def main(args) -> int:
     check_filters(args.layer, args.classes)
     results, records, documents = load_run(args.run)
@@ -427,6 +440,7 @@ def main(args) -> int:
     name = results.system.name
     title = f"{name}: {summary(chosen)}"
     if args.html:
+        check_html_target(args.html, chosen)
         atomic_write_text(args.html, render_html(chosen, documents, f"newsbench errors of {name}"))
         print(f"wrote {args.html}: {summary(chosen)}")
         return 0
