@@ -71,7 +71,7 @@ def gold_record(doc_id: str) -> dict:
              "arguments": [{"role": "Entity", **span("Quelque deux cents agriculteurs")}, {"role": "Time", **span("jeudi")},
                            {"role": "Place", **span("la préfecture de Valmont-sur-Orge")}]},
             {"id": "ev02", "event": "meeting_corbin", "type": "Contact.Meet", "trigger": span("recevra"),
-             "arguments": [{"role": "Participant", **span("Hélène Corbin")}, {"role": "Participant", **span("une délégation")},
+             "arguments": [{"role": "Entity", **span("Hélène Corbin")}, {"role": "Entity", **span("une délégation")},
                            {"role": "Time", **span("lundi")}]},
         ],
     }

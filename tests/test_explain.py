@@ -59,7 +59,7 @@ def records(documents):
         record(doc, "quotes.cue", "missed", "CUE", span(doc, 155, 162, "CUE"), None),
         record(doc, "events.trigger", "correct", "Contact.Phone-Write", span(doc, 45, 51, "Contact.Phone-Write"),
                span(doc, 45, 51, "Contact.Phone-Write")),
-        record(doc, "events.argument", "wrong_role", "Agent", span(doc, *pompeo, "Agent"), span(doc, *pompeo, "Recipient")),
+        record(doc, "events.argument", "wrong_role", "Entity", span(doc, *pompeo, "Entity"), span(doc, *pompeo, "Time")),
     ]
 
 

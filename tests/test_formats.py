@@ -115,8 +115,8 @@ def test_brat_writes_discontinuous_content_and_every_line_kind(gold_docs):
     assert any(line.startswith("T") and "\tContent 0 151;232 294\t" in line for line in lines)
     assert {line[0] for line in lines} == {"T", "E", "R", "A", "#"}
     assert any(line.split("\t")[1].startswith("Contact_Phone-Write:") for line in lines if line.startswith("E"))
-    # ev07 has two Participants: brat numbers the second.
-    assert any("Participant:" in line and "Participant2:" in line for line in lines if line.startswith("E"))
+    # ev07 (Contact.Meet) has two Entity arguments: brat numbers the second.
+    assert any("Entity:" in line and "Entity2:" in line for line in lines if line.startswith("E"))
     notes = [line.split("\t")[2] for line in lines if line.startswith("#")]
     assert "id=m01 entity=mike_pompeo" in notes and "id=ev01 event=call_pompeo_lavrov" in notes
     assert "id=q6" in notes  # no speaker entity: nothing written for it
@@ -135,7 +135,10 @@ def test_brat_configuration_declares_the_schema():
     assert set(ENTITY_LABELS) <= set(sections["entities"])
     events = {line.split("\t")[0]: line.split("\t")[1] for line in sections["events"]}
     assert set(events) == {t.replace(".", "_") for t in EVENT_TYPES}
-    assert all(f"{role}*:" in events["Contact_Phone-Write"] for role in EVENT_ROLES["Contact.Phone-Write"])
+    assert len(events) == 33
+    declared = {name: [arg.split("*:")[0] for arg in args.split(", ")] for name, args in events.items()}
+    assert declared == {t.replace(".", "_"): list(roles) for t, roles in EVENT_ROLES.items()}
+    assert declared["Contact_Phone-Write"] == ["Entity", "Time"] and "Place" not in declared["Movement_Transport"]
     assert sections["attributes"] == ["Kind\tArg:Content, Value:direct|indirect|mixed"]
     assert {line.split("\t")[0] for line in sections["relations"]} == {"Cue", "Speaker", "Parent"}
 
@@ -258,13 +261,14 @@ def test_brat_unknown_label_dangling_relation_and_missing_id(gold_docs, seeds, t
     assert len(errors) == 5, errors
 
 
-def test_brat_unknown_role_and_unlinked_cue(gold_docs, seeds, tmp_path):
+@pytest.mark.parametrize("role", ["Pilot", "Recipient", "Topic"])  # the last two: roles of schema 1.0, not ACE's
+def test_brat_unknown_role_and_unlinked_cue(gold_docs, seeds, tmp_path, role):
     def edit(ann: str) -> str:
-        ann = ann.replace(" Agent:", " Pilot:", 1)
+        ann = ann.replace(" Entity:", f" {role}:", 1)  # the first E line is ev01, a Contact.Phone-Write
         return "\n".join(line for line in ann.splitlines() if not line.startswith("R1\t")) + "\n"
 
     errors = _brat_errors(gold_docs, seeds, tmp_path, edit)
-    assert any("unknown role 'Pilot' for Contact_Phone-Write" in e for e in errors)
+    assert any(f"unknown role {role!r} for Contact_Phone-Write" in e for e in errors)
     assert any("(T31): Cue 'déclaré' is linked to no quotation or event" in e for e in errors)
 
 

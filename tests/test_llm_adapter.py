@@ -464,6 +464,32 @@ def test_the_shipped_config_composes_and_its_prompts_load():
         assert "{{text}}" in text and "Exemple (texte inventé)" in text
 
 
+def test_prompt_files_state_the_schema_event_inventory():
+    """The event and joint prompts list exactly schema.EVENT_ROLES (rewrite them
+    with scripts/llm_prompts.py), and their worked examples use only those roles."""
+    from benchmark import paths
+    from benchmark.data.schema import EVENT_ROLES
+    from benchmark.systems.llm import event_inventory_fr, with_event_inventory
+
+    for name in ("llm_events.fr.txt", "llm_joint.fr.txt"):
+        text = (paths.ROOT / "configs" / "prompts" / name).read_text(encoding="utf-8")
+        assert event_inventory_fr() in text, f"{name}: run `PYTHONPATH=. .venv/bin/python scripts/llm_prompts.py`"
+        assert with_event_inventory(text) == text
+        examples = [json.loads(line.removeprefix("Réponse : ")) for line in text.splitlines() if line.startswith("Réponse : {")]
+        events = [e for example in examples for e in example["events"]]
+        assert events, name
+        for event in events:
+            assert {a["role"] for a in event["arguments"]} <= set(EVENT_ROLES[event["type"]]), (name, event)
+
+
+def test_with_event_inventory_replaces_only_the_block():
+    from benchmark.systems.llm import event_inventory_fr, with_event_inventory
+
+    prompt = "[system]\nAvant.\n\nTypes d'événements et rôles admis :\n- Contact.Meet : Participant, Topic\n\nAprès.\n[user]\n{{text}}\n"
+    assert with_event_inventory(prompt) == f"[system]\nAvant.\n\n{event_inventory_fr()}\n\nAprès.\n[user]\n{{{{text}}}}\n"
+    assert with_event_inventory("[user]\n{{text}}\n") == "[user]\n{{text}}\n"
+
+
 def test_a_template_without_the_placeholder_is_refused(tmp_path):
     bad = tmp_path / "bad.txt"
     bad.write_text("[user]\nPas de texte ici.\n", encoding="utf-8")

@@ -133,6 +133,12 @@ def _set_version(repo, version):
     path.write_text(re.sub(r"(?m)^version: .*$", f"version: {version}", path.read_text(encoding="utf-8")), encoding="utf-8")
 
 
+def _released(repo) -> tuple[int, int, int]:
+    """The committed version of the copy (the tests bump from it, whatever it is)."""
+    version = re.search(r"(?m)^version: (\d+)\.(\d+)\.(\d+)$", (repo / "gold" / "dataset.yaml").read_text(encoding="utf-8"))
+    return tuple(int(part) for part in version.groups())
+
+
 def _add_entry(repo, version, lines):
     path = repo / "gold" / "CHANGELOG.md"
     text = path.read_text(encoding="utf-8")
@@ -156,27 +162,29 @@ def _add_and_promote(repo, tmp_path):
 
 
 def test_build_refuses_an_added_document_without_a_release(repo, tmp_path):
+    major, minor, patch = _released(repo)
+    old, new = f"{major}.{minor}.{patch}", f"{major}.{minor + 1}.0"
     ident = _add_and_promote(repo, tmp_path)
     before = _gold_files(repo)
     refused = run_cli("build", cwd=repo)
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
-    assert "added 1 document(s)" in refused.stderr and "needs a minor release, but the version is 0.1.0" in refused.stderr
+    assert "added 1 document(s)" in refused.stderr and f"needs a minor release, but the version is {old}" in refused.stderr
     assert _gold_files(repo) == before
-    _set_version(repo, "0.2.0")
+    _set_version(repo, new)
     no_entry = run_cli("build", cwd=repo)
-    assert no_entry.returncode == 1 and "CHANGELOG.md" in no_entry.stderr and "no '## 0.2.0' entry" in no_entry.stderr
+    assert no_entry.returncode == 1 and "CHANGELOG.md" in no_entry.stderr and f"no '## {new}' entry" in no_entry.stderr
     assert _gold_files(repo) == {**before, repo / "gold" / "dataset.yaml": (repo / "gold" / "dataset.yaml").read_bytes()}
-    _add_entry(repo, "0.2.0", f"- Added `{ident}` (2024-05).")
+    _add_entry(repo, new, f"- Added `{ident}` (2024-05).")
     built = run_cli("build", cwd=repo)
     assert built.returncode == 0, built.stderr
     card = yaml.safe_load((repo / "gold" / "README.md").read_text(encoding="utf-8").split("---\n")[1])
-    assert card["newsbench"]["version"] == "0.2.0" and card["newsbench"]["size"]["documents"] == 2
+    assert card["newsbench"]["version"] == new and card["newsbench"]["size"]["documents"] == 2
     assert card["dataset_info"]["splits"][0]["num_examples"] == 2
     assert run_cli("build", cwd=repo).stdout.startswith("wrote 0 changed file(s)")  # byte-identical rebuild
-    # The published results were scored on 0.1.0: listed as stale, none ranked.
+    # The published results were scored on an older package: listed as stale, none ranked.
     assert run_cli("leaderboard", cwd=repo).returncode == 0
     board = json.loads((repo / "leaderboard" / "leaderboard.json").read_text(encoding="utf-8"))
-    assert board["dataset"]["version"] == "0.2.0"
+    assert board["dataset"]["version"] == new
     assert board["systems"] and {row["status"] for row in board["systems"]} == {"stale"}
     assert all(row["rank"] is None for row in board["systems"])
     assert "Stale results" in (repo / "leaderboard" / "README.md").read_text(encoding="utf-8")
@@ -189,12 +197,13 @@ def test_build_refuses_a_gold_correction_without_a_patch_naming_it(repo):
     path.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     refused = run_cli("build", cwd=repo)
     assert refused.returncode == 1 and "needs a patch release" in refused.stderr
-    _set_version(repo, "0.1.1")
-    _add_entry(repo, "0.1.1", "- m01: entity id fixed.")
+    major, minor, patch = _released(repo)
+    _set_version(repo, f"{major}.{minor}.{patch + 1}")
+    _add_entry(repo, f"{major}.{minor}.{patch + 1}", "- m01: entity id fixed.")
     unnamed = run_cli("build", cwd=repo)
     assert unnamed.returncode == 1 and f"does not name document {SEED_ID}" in unnamed.stderr
-    _add_entry(repo, "0.1.2", f"- `{SEED_ID}` m01: entity id fixed.")
-    _set_version(repo, "0.1.2")
+    _add_entry(repo, f"{major}.{minor}.{patch + 2}", f"- `{SEED_ID}` m01: entity id fixed.")
+    _set_version(repo, f"{major}.{minor}.{patch + 2}")
     built = run_cli("build", cwd=repo)
     assert built.returncode == 0, built.stderr
 

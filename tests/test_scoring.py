@@ -102,7 +102,7 @@ def test_speaker_found_through_another_mention_of_the_same_entity(rows, gold):
 def test_wrong_argument_role_costs_classification_not_identification(rows, gold):
     (doc,) = gold
     event = doc.events[0]
-    wrong = event.model_copy(update={"arguments": [event.arguments[0].model_copy(update={"role": "Recipient"}), *event.arguments[1:]]})
+    wrong = event.model_copy(update={"arguments": [event.arguments[0].model_copy(update={"role": "Time"}), *event.arguments[1:]]})
     metrics = _score(rows, gold, [_with(doc, events=[wrong, *doc.events[1:]])])
     assert metrics["events.argument.identification.f1"] == 1.0
     n = sum(len(e.arguments) for e in doc.events)

@@ -136,7 +136,7 @@ def _perturbed(doc):
     quotes = quotes[:-1] + [quotes[2].model_copy(update={"id": None})]
     events = list(doc.events)
     e0 = events[0]
-    events[0] = e0.model_copy(update={"arguments": [e0.arguments[0].model_copy(update={"role": "Topic"}), *e0.arguments[1:]]})
+    events[0] = e0.model_copy(update={"arguments": [e0.arguments[0].model_copy(update={"role": "Time"}), *e0.arguments[1:]]})
     events[1] = events[1].model_copy(update={"type": "Contact.Meet"})
     events = events[:-1] + [events[3].model_copy(update={"type": "Life.Die", "arguments": []})]
     return _with(doc, entities=entities, quotes=quotes, events=events)

@@ -395,7 +395,7 @@ def _line(text, **layers):
         (lambda t: _line(t, quotes=[{"kind": "direct", "content": [{"start": 0, "end": 5}]}] * 2), "quotes[1]", "duplicate of quotes[0]"),
         (lambda t: _line(t, events=[{"type": "Contact.Meet", "trigger": {"start": 0, "end": 5}}] * 2), "events[1]", "duplicate of events[0]"),
         (lambda t: _line(t, events=[{"type": "Contact.Meet", "trigger": {"start": 0, "end": 5},
-                                      "arguments": [{"start": 31, "end": 42, "role": "Participant"}] * 2}]), "events[0].arguments[1]", "duplicate of"),
+                                      "arguments": [{"start": 31, "end": 42, "role": "Entity"}] * 2}]), "events[0].arguments[1]", "duplicate of"),
     ],
 )
 def test_prediction_records_are_strict(tmp_path, text, make, field, message):

@@ -44,7 +44,7 @@ def alice_ann() -> str:
     }
     lines = [f"{t}\t{label} {s} {e}\t{TEXT[s:e]}" for t, (label, (s, e)) in spans.items()]
     lines += [
-        "E1\tContact_Meet:T11 Participant:T12 Participant2:T13 Time:T14",
+        "E1\tContact_Meet:T11 Entity:T12 Entity2:T13 Time:T14",
         "R1\tCue Arg1:T5 Arg2:T6", "R2\tSpeaker Arg1:T5 Arg2:T7", "R3\tCue Arg1:T8 Arg2:T9", "R4\tSpeaker Arg1:T8 Arg2:T10",
         "A1\tKind T5 indirect", "A2\tKind T8 direct",
         "#1\tAnnotatorNotes T1\tid=m01 entity=claire_dubois", "#2\tAnnotatorNotes T2\tid=m02 entity=lyon",
@@ -84,7 +84,7 @@ def bob_result() -> list[dict]:
     region("Xg1", "argument", "Argument", at("Elle"))
     region("Xg2", "argument", "Argument", at("le maire de Lyon"))
     for source, target, label in (("Xq1", "Xc1", "Cue"), ("Xs1", "Xq1", "Speaker"), ("Xq2", "Xc2", "Cue"), ("Xq2", "Xs2", "Speaker"),
-                                  ("Xv1", "Xg1", "Participant"), ("Xv1", "Xg2", "Participant")):
+                                  ("Xv1", "Xg1", "Entity"), ("Xv1", "Xg2", "Entity")):
         relation(source, target, label)
     return result
 
@@ -119,7 +119,7 @@ def test_a_new_article_from_add_to_a_scored_test_split(tmp_path):
     _ok(run_cli("import", "--format", "labelstudio", "bob.json", "--annotator", "bob", cwd=repo))
     alice = json.loads((repo / "gold" / "work" / "alice" / f"{doc_id}.json").read_text(encoding="utf-8"))
     assert [m["text"] for m in alice["entities"]] == ["Claire Dubois", "Lyon", "Lyon", "Claire Dubois"]
-    assert [a["role"] for a in alice["events"][0]["arguments"]] == ["Participant", "Participant", "Time"]
+    assert [a["role"] for a in alice["events"][0]["arguments"]] == ["Entity", "Entity", "Time"]
 
     # 4. agreement: 3 of 4 mentions, 2 of 3 arguments; everything else agreed.
     result = _ok(run_cli("agreement", doc_id, cwd=repo))

@@ -145,6 +145,29 @@ def load_template(name: str, path: str | Path) -> PromptTemplate:
     return PromptTemplate(name, _shown_path(resolved), system, user, hashlib.sha256(data).hexdigest())
 
 
+# The event inventory the event and joint prompts state: generated from
+# schema.EVENT_ROLES, never typed by hand, so that a prompt cannot offer a type
+# or a role the schema refuses. ``python scripts/llm_prompts.py`` rewrites the
+# block in the prompt files; tests/test_llm_adapter.py fails when one differs.
+EVENT_INVENTORY_HEAD = re.compile(r"^Types d'événements .*:$", re.M)
+
+
+def event_inventory_fr() -> str:
+    """The block: a heading line, then one line per type with every role it admits."""
+    head = f"Types d'événements (les {len(EVENT_ROLES)} sous-types d'ACE 2005) et rôles admis pour chacun :"
+    return "\n".join([head, *(f"- {etype} : {', '.join(roles)}" for etype, roles in EVENT_ROLES.items())])
+
+
+def with_event_inventory(prompt: str) -> str:
+    """``prompt`` with its inventory block (the heading line up to the next blank
+    line) replaced by the generated one; unchanged if it has no such block."""
+    match = EVENT_INVENTORY_HEAD.search(prompt)
+    if match is None:
+        return prompt
+    end = prompt.find("\n\n", match.start())
+    return prompt[: match.start()] + event_inventory_fr() + (prompt[end:] if end != -1 else "\n")
+
+
 # -- the answer: its schema, and a tolerant parser ---------------------------------
 
 _NULLABLE_STRING = {"type": ["string", "null"]}

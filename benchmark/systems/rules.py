@@ -32,8 +32,9 @@ Events
     is a trigger, unless it is a quotation's cue (speech acts are not events),
     a verb form used as a noun (after a determiner), or in an excluded context.
     One argument rule only: a LOC entity introduced by à/au/aux/en/dans/vers
-    within a few tokens after the trigger is the Destination of a
-    Movement.Transport event and the Place of any other.
+    within a few tokens after the trigger is the Place of an event whose type
+    admits one (schema.EVENT_ROLES), else its Destination if it has that role
+    (Movement.Transport), else no argument (Contact.Phone-Write).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from dataclasses import dataclass
 from benchmark.data.corpus import SeedDocument
 from benchmark.data.schema import (
     ENTITY_LABELS,
+    EVENT_ROLES,
     Document,
     EntityMention,
     EventMention,
@@ -116,7 +118,7 @@ class RulesExtractor(Extractor):
 
     per_document = True  # each document is processed on its own
 
-    def __init__(self, *, name: str = "rules", version: str = "1.0", default_label: str | None = "ORG"):
+    def __init__(self, *, name: str = "rules", version: str = "2.0", default_label: str | None = "ORG"):
         super().__init__(name=name, version=version)
         if default_label is not None and default_label not in ENTITY_LABELS:
             raise ValueError(f"default_label must be one of {ENTITY_LABELS} or None, not {default_label!r}")
@@ -768,6 +770,9 @@ def _matching_entry(lex: lx.TriggerLexicon, words: list[str], i: int) -> lx.Trig
 
 def _place_argument(ctx: Context, i: int, type_: str, entities: list[EntityMention]) -> list:
     """A LOC entity after à/en/dans/vers, a few tokens after the trigger."""
+    role = next((r for r in ("Place", "Destination") if r in EVENT_ROLES[type_]), None)
+    if role is None:
+        return []
     s1 = ctx.sent_end(i)
     starts = {e.start: e for e in entities if e.label == "LOC"}
     for k in range(i + 1, min(s1, i + 1 + MAX_ARGUMENT_DISTANCE)):
@@ -778,7 +783,6 @@ def _place_argument(ctx: Context, i: int, type_: str, entities: list[EntityMenti
             if mention is None and nxt.word in ("l'", "la", "le", "les") and k + 2 < s1:
                 mention = starts.get(ctx.toks[k + 2].start)
             if mention is not None:
-                role = "Destination" if type_ == "Movement.Transport" else "Place"
                 arg = ts.argument(ctx.text, (mention.start, mention.end), role)
                 return [arg] if arg else []
     return []

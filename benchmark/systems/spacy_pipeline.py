@@ -51,14 +51,16 @@ Events
       an intransitive" role: Life.Die "X est mort" → Victim, Movement
       "X est arrivé" → Artifact, Personnel "X a démissionné" → Person;
     - obj and nsubj:pass → the patient role (Target, Artifact, Person,
-      Victim, Recipient, Participant); obl:agent / "par X" → the agent role;
+      Victim, Entity); obl:agent / "par X" → the agent role;
     - a noun trigger's "de X" → the type's "of" role (la mort de X → Victim,
       l’arrestation de X → Person, la visite de X → Artifact);
     - "à/vers/en/dans + LOC" → Destination for Movement.Transport, Place
-      otherwise; "de/depuis + LOC" → Origin for Movement.Transport;
-      "avec/entre X" → Participant (Contact.Meet); "contre X" → Target
-      (Conflict.Attack); "à X" → Recipient (Contact.Phone-Write,
-      Transaction: Giver for buying verbs); "pour + amount" → Price;
+      for the types that admit one (not Contact.Phone-Write);
+      "de/depuis + LOC" → Origin for Movement.Transport;
+      "avec/entre X" → Entity (Contact.Meet); "contre X" → Target
+      (Conflict.Attack); "à X" → Entity (Contact.Phone-Write), Buyer
+      (Transaction.Transfer-Ownership; Seller for buying verbs);
+      "pour + amount" → Price;
     - a dependent headed by a time word (weekday, month, hier, veille,
       year…), or such a word attached without preposition one level further
       down ("à Lyon lundi") → Time, without its preposition; a duration
@@ -82,6 +84,7 @@ from pathlib import Path
 from benchmark.data.corpus import SeedDocument
 from benchmark.data.schema import (
     ENTITY_LABELS,
+    EVENT_ROLES,
     Document,
     EntityMention,
     EventArgument,
@@ -96,22 +99,24 @@ DEFAULT_LABEL_MAP: dict[str, str | None] = {"PER": "PER", "LOC": "LOC", "ORG": "
 
 _MODEL_INPUT = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00a0": " ", "\u202f": " ", "\u2009": " ", "«": '"', "»": '"'})
 
-# Per event type: (agent role, patient role, subject-of-intransitive role, "N de X" role).
+# Per event type of the trigger lexicon: (agent role, patient role,
+# subject-of-intransitive role, "N de X" role), ACE 2005's role names
+# (schema.EVENT_ROLES; a test checks each is a role of its type).
 ROLES: dict[str, tuple[str, str | None, str, str]] = {
     "Conflict.Attack": ("Attacker", "Target", "Attacker", "Attacker"),
     "Conflict.Demonstrate": ("Entity", None, "Entity", "Entity"),
-    "Contact.Meet": ("Participant", "Participant", "Participant", "Participant"),
-    "Contact.Phone-Write": ("Agent", "Recipient", "Agent", "Agent"),
+    "Contact.Meet": ("Entity", "Entity", "Entity", "Entity"),
+    "Contact.Phone-Write": ("Entity", "Entity", "Entity", "Entity"),
     "Movement.Transport": ("Agent", "Artifact", "Artifact", "Artifact"),
-    "Personnel.Elect": ("Agent", "Person", "Agent", "Person"),
+    "Personnel.Elect": ("Entity", "Person", "Entity", "Person"),
     "Personnel.Start-Position": ("Entity", "Person", "Person", "Person"),
     "Personnel.End-Position": ("Entity", "Person", "Person", "Person"),
-    "Transaction.Transfer-Ownership": ("Giver", "Artifact", "Giver", "Artifact"),
+    "Transaction.Transfer-Ownership": ("Seller", "Artifact", "Seller", "Artifact"),
     "Justice.Arrest-Jail": ("Agent", "Person", "Person", "Person"),
     "Life.Die": ("Agent", "Victim", "Victim", "Victim"),
     "Life.Injure": ("Agent", "Victim", "Victim", "Victim"),
 }
-# Buying verbs: the subject receives, "à X" gives.
+# Buying verbs: the subject is the Buyer, "à X" the Seller.
 RECEIVING_LEMMAS = lx.words("spacy_receiving_lemmas.txt")
 
 SUBJECT_DEPS = ("nsubj", "nsubj:pass", "expl:subj")
@@ -694,7 +699,7 @@ def _arguments(text: str, tok, entry: lx.TriggerEntry, entities: EntityIndex) ->
     agent, patient, intransitive, of_role = ROLES[entry.type]
     receiving = entry.lemma in RECEIVING_LEMMAS
     if receiving:
-        agent = intransitive = "Recipient"
+        agent = intransitive = "Buyer"
     found: list[tuple[str, object]] = []
     transitive = tok.pos_ == "VERB" and _has_object(tok)
     for child in tok.children:
@@ -749,16 +754,16 @@ def _role(child, trigger, type_, agent, patient, intransitive, of_role, receivin
     if _is_place(child):
         if type_ == "Movement.Transport":
             return "Destination" if case in PLACE_CASES else "Origin" if case in ORIGIN_CASES else None
-        return "Place" if case in PLACE_CASES else None
+        return "Place" if case in PLACE_CASES and "Place" in EVENT_ROLES[type_] else None
     if type_ == "Contact.Meet" and case in ("avec", "entre"):
-        return "Participant"
+        return "Entity"
     if type_ == "Conflict.Attack" and case == "contre":
         return "Target"
     if type_ == "Contact.Phone-Write" and case in ("à", "au", "aux"):
-        return "Recipient"
+        return "Entity"
     if type_ == "Transaction.Transfer-Ownership":
         if case in ("à", "au", "aux"):
-            return "Giver" if receiving else "Recipient"
+            return "Seller" if receiving else "Buyer"
         if case == "pour" and any(t.like_num or t.pos_ == "NUM" for t in child.subtree):
             return "Price"
     return None

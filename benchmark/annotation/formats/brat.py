@@ -13,7 +13,7 @@ The mapping, after brat's published format (``brat.nlplab.org/standoff.html``):
   annotations (the export writes one ``Argument`` annotation per distinct
   span; an annotator may point an argument at any text-bound annotation, an
   entity mention included). A repeated role is numbered as brat does
-  (``Participant``, ``Participant2``) and read back without the number;
+  (``Entity``, ``Entity2``) and read back without the number;
 - ids brat has no field for go in an ``AnnotatorNotes`` line (``#``) on the
   mention, the quotation's ``Content`` or the ``E`` line:
   ``id=m01 entity=mike_pompeo``, ``id=q1 speaker_entity=robert_palladino``,
