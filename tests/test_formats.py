@@ -87,6 +87,23 @@ def test_brat_round_trip_does_not_depend_on_line_order(gold_docs, seeds, tmp_pat
     assert gold_json(doc).encode() == _gold_bytes()
 
 
+def test_brat_reads_relations_as_brat_writes_them(gold_docs, seeds, tmp_path):
+    """brat's interface writes a new relation with a tail of one TAB (annotator.py:
+    ``BinaryRelationAnnotation(new_id, type, a1l, origin.id, a2l, target.id, '\\t')``,
+    rendered ``'%s\\t%s %s:%s %s:%s%s'``): every such line must be read."""
+    _write(brat.export(gold_docs, tmp_path))
+    ann = tmp_path / f"{SEED_ID}.ann"
+    lines = ann.read_bytes().split(b"\n")
+    relations = [i for i, line in enumerate(lines) if line.startswith(b"R")]
+    assert relations
+    for i in relations:
+        lines[i] += b"\t"
+    ann.write_bytes(b"\n".join(lines))
+    assert b"R1\tCue Arg1:T30 Arg2:T31\t\n" in ann.read_bytes()  # the exact bytes brat writes
+    (doc,) = brat.read(ann, seeds)
+    assert gold_json(doc).encode() == _gold_bytes()
+
+
 def test_labelstudio_round_trip_gives_back_the_gold_byte_for_byte(gold_docs, seeds, tmp_path):
     path = _write_json(tmp_path / "export.json", _labelstudio_export(gold_docs, tmp_path))
     assert _by_id(labelstudio.read(path, seeds)) == _by_id(gold_docs, _gold_bytes)
