@@ -122,6 +122,8 @@ def test_bad_input_names_every_file_and_writes_nothing(repo, tmp_path):
         lambda raw: raw,  # byte for byte
         lambda raw: raw.replace(b" date 2019-03 ", b"date 2020-01\n", 1),  # same text, another header
         lambda raw: b"\xef\xbb\xbf" + raw,  # same text behind a BOM
+        lambda raw: raw.replace(b" date 2019-03 ", b"date 2019-03\n\n", 1),  # a blank line after the header
+        lambda raw: raw.replace(b" date 2019-03 ", b"date 2019-03\n\n\n", 1).rstrip(b"\n"),  # two, and no final newline
     ],
 )
 def test_an_article_already_in_seeds_is_refused(repo, tmp_path, copy):

@@ -52,6 +52,14 @@ def content_digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def duplicate_key(text: str) -> str:
+    """What two copies of one article share: the digest of the text without its
+    leading and trailing whitespace. The header's separator is already removed
+    by the reader; a copy with an extra blank line after it, or without the final
+    newline, is still the same article (the id keeps hashing the exact text)."""
+    return content_digest(text.strip())
+
+
 def seed_id(index: int, text: str) -> str:
     """``NNN_`` (order of addition) + the first 16 hex digits of ``content_digest``.
 
@@ -112,7 +120,7 @@ def check_article(path: Path, *, fix_cr: bool) -> tuple[bytes, SeedDocument]:
 def plan(sources: Sequence[Path], *, fix_cr: bool = False) -> list[NewSeed]:
     """Check every file and give each its id; raises DataErrors listing every bad file."""
     known = read_seeds() + read_pending()
-    by_digest = {content_digest(s.text): s.id for s in known}
+    by_digest = {duplicate_key(s.text): s.id for s in known}
     index = _next_index(known)
     errors: list[DataError] = []
     planned: list[NewSeed] = []
@@ -122,7 +130,7 @@ def plan(sources: Sequence[Path], *, fix_cr: bool = False) -> list[NewSeed]:
         except DataError as exc:
             errors.append(exc)
             continue
-        digest = content_digest(article.text)
+        digest = duplicate_key(article.text)
         if digest in by_digest:
             errors.append(DataError(str(path), None, "text", f"already present: same text as seed {by_digest[digest]}"))
             continue
