@@ -15,6 +15,8 @@ at most ``MAX_REPORTED_ERRORS`` errors kept, then a count of the rest.
 from __future__ import annotations
 
 import json
+import unicodedata
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -22,6 +24,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from benchmark import paths
+from benchmark.data.alignment import tokenize
 from benchmark.data.corpus import SeedDocument
 from benchmark.data.schema import (
     ENTITY_LABELS,
@@ -68,6 +71,14 @@ class _Checker:
     def __init__(self, doc: Document, file: str, record: str, gold: bool):
         self.doc, self.file, self.record, self.gold = doc, file, record, gold
         self.errors: list[DataError] = []
+        self._tokens: tuple[list[int], list[int]] | None = None
+
+    def token_edges(self) -> tuple[list[int], list[int]]:
+        """Starts and ends of the canonical tokens, made once per record (only gold asks)."""
+        if self._tokens is None:
+            tokens = tokenize(self.doc.text)
+            self._tokens = ([a for a, _ in tokens], [b for _, b in tokens])
+        return self._tokens
 
     def error(self, field: str, message: str) -> None:
         self.errors.append(DataError(self.file, self.record, field, message))
@@ -88,6 +99,27 @@ class _Checker:
             self.error(field + ".text", f"span text {span.text!r} differs from the text at [{span.start}, {span.end}): {covered!r}")
         if covered != covered.strip():
             self.error(field, f"span {covered!r} starts or ends with whitespace")
+        elif self.gold:
+            self.span_edges(span, covered, field)
+
+    def span_edges(self, span: Span, covered: str, field: str) -> None:
+        """GUIDELINES §0.3 for gold: no punctuation at either end, no word cut. A
+        prediction is widened to the tokens it covers when scored, so only gold
+        (and what an import makes into gold) is held to it."""
+        for side, char in (("starts", covered[0]), ("ends", covered[-1])):
+            if unicodedata.category(char).startswith("P"):
+                self.error(field, f"span [{span.start}, {span.end}) {covered!r} {side} with punctuation {char!r} (GUIDELINES §0.3)")
+        starts, ends = self.token_edges()
+        for offset, edges, side in ((span.start, starts, "starts"), (span.end, ends, "ends")):
+            i = bisect_left(edges, offset)
+            if i == len(edges) or edges[i] != offset:
+                word = self._token_at(offset if side == "starts" else offset - 1)
+                self.error(field, f"span [{span.start}, {span.end}) {covered!r} {side} inside the word {word!r}: it cuts a canonical token (GUIDELINES §0.3)")
+
+    def _token_at(self, position: int) -> str:
+        starts, ends = self.token_edges()
+        i = bisect_left(ends, position + 1)
+        return self.doc.text[starts[i] : ends[i]] if i < len(starts) and starts[i] <= position else self.doc.text[position]
 
     def ids(self) -> None:
         items = [("entities", m.id) for m in self.doc.entities or []]
