@@ -217,6 +217,8 @@ def gold_json(doc: Document, draft: dict | None = None) -> str:
     out of the gold.
     """
     record = doc.model_dump(mode="json")
+    if record.get("drafted_by") is None:
+        record.pop("drafted_by", None)  # optional: a record drafted from nothing does not carry it
     record["entities"] = None if doc.entities is None else [
         {"id": m["id"], **{k: v for k, v in m.items() if k != "id"}} for m in record["entities"]
     ]

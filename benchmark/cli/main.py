@@ -145,7 +145,8 @@ def _parser() -> argparse.ArgumentParser:
     fetch.set_defaults(func=_fetch)
     add = subcommand(sub, "add", "add raw articles as pending seeds with a draft annotation")
     add.add_argument("paths", nargs="+", type=Path, metavar="PATH.txt")
-    add.add_argument("--draft-model", metavar="NAME", help="extractor of configs/model/NAME.yaml that drafts the annotation (default: empty draft)")
+    add.add_argument("--draft-model", metavar="NAME", help="extractor of configs/model/NAME.yaml to draft with: refused, as every repository extractor competes on "
+                          "the leaderboard on the layers it predicts (default: empty draft)")
     add.add_argument("--fix-line-ends", action="store_true", help="store CRLF or CR line ends as LF (otherwise such files are refused)")
     add.set_defaults(func=_add)
     promote = subcommand(sub, "promote", "move a pending seed into the test split with its reviewed gold")

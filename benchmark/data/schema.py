@@ -81,6 +81,15 @@ class EventMention(_Record):
     arguments: list[EventArgument] = Field(default_factory=list)
 
 
+class DraftedBy(_Record):
+    """Which machine source drafted a gold record, and which layers it filled
+    (GUIDELINES §4, §7): kept after review, so that the gold never silently
+    leans toward a system scored on it."""
+
+    source: str = Field(min_length=1)
+    layers: list[str] = Field(min_length=1)
+
+
 class Document(_Record):
     """One document. A layer set to ``None`` (or left out) is a layer the system
     does not predict: it is not scored, which is different from an empty list."""
@@ -91,6 +100,7 @@ class Document(_Record):
     entities: list[EntityMention] | None = None
     quotes: list[Quote] | None = None
     events: list[EventMention] | None = None
+    drafted_by: DraftedBy | None = Field(default=None, description="Gold only: the draft source and layers the annotators started from.")
 
 
 LAYERS: tuple[str, ...] = ("entities", "quotes", "events")

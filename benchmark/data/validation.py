@@ -29,6 +29,7 @@ from benchmark.data.corpus import SeedDocument
 from benchmark.data.schema import (
     ENTITY_LABELS,
     EVENT_ROLES,
+    LAYERS,
     QUOTE_KINDS,
     Document,
     Span,
@@ -145,6 +146,16 @@ class _Checker:
             if n > 1 and len({layer for layer, j in items if j == ident}) > 1:
                 self.error("id", f"id {ident!r} is used in several layers")
 
+    def provenance(self) -> None:
+        drafted = self.doc.drafted_by
+        if drafted is None:
+            return
+        for i, layer in enumerate(drafted.layers):
+            if layer not in LAYERS:
+                self.error(f"drafted_by.layers[{i}]", f"unknown layer {layer!r}; known: {', '.join(LAYERS)}")
+        if len(set(drafted.layers)) != len(drafted.layers):
+            self.error("drafted_by.layers", "a layer is listed twice")
+
     def duplicates(self, field: str, keys: list[tuple], what: str) -> set[int]:
         """An exact duplicate within a layer is refused: scoring counts every unit it
         is given, so a repeated unit would count twice (or, deduplicated, vanish)."""
@@ -231,6 +242,7 @@ def check_document(doc: Document, *, file: str, record: str, gold: bool, referen
         if gold and doc.date != reference.date:
             checker.error("date", f"{doc.date!r} differs from the seed header's {reference.date!r}")
     checker.ids()
+    checker.provenance()
     checker.entities()
     checker.quotes()
     checker.events()
