@@ -13,6 +13,7 @@ from conftest import SEED_ID, published_submission_copy, run_cli
 from benchmark.data import dataset
 from benchmark.run import check
 
+
 @pytest.fixture(scope="module")
 def published_copy(tmp_path_factory, gold_records_pristine):
     return published_submission_copy(tmp_path_factory.mktemp("repo") / "newsbench", gold_records_pristine)

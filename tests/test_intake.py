@@ -15,7 +15,6 @@ from conftest import SEED_ID, copy_repository, run_cli
 from benchmark import paths
 from benchmark.annotation import intake
 from benchmark.data.schema import Document
-from benchmark.data.validation import check_document
 
 ARTICLE = (
     "date 2024-05\n"

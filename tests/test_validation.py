@@ -183,8 +183,9 @@ def test_inverted_pronoun_speakers_are_whole_tokens_and_valid():
         assert token_alignment_errors(Document.model_validate(record), "f.json") == [], form
     # The hyphen glued to the pronoun is still refused: the span starts with punctuation.
     hyphenated = _rule_record(speaker=_span(t, "-il", t.index("a-t-il")))
-    assert _rule_errors(hyphenated) == [f"f.json, record x, field quotes[0].speaker: span [{hyphenated['quotes'][0]['speaker']['start']}, "
-                                         f"{hyphenated['quotes'][0]['speaker']['end']}) '-il' starts with punctuation '-' (GUIDELINES §0.3)"]
+    speaker = hyphenated["quotes"][0]["speaker"]
+    expected = f"f.json, record x, field quotes[0].speaker: span [{speaker['start']}, {speaker['end']}) '-il' starts with punctuation '-' (GUIDELINES §0.3)"
+    assert _rule_errors(hyphenated) == [expected]
 
 
 @pytest.mark.parametrize(

@@ -252,6 +252,10 @@ def _quote_name(a: Quote | None, b: Quote | None) -> str:
     return names[0] if len(set(names)) == 1 else " / ".join(names)
 
 
+def _shown_span(doc: Document, span, label: str) -> dict | None:
+    return None if span is None else {"start": span.start, "end": span.end, "text": doc.text[span.start:span.end], "label": label}
+
+
 def attribution_records(first: Document, second: Document) -> list[dict]:
     """One row per quotation whose cue or speaker differs between the versions
     (class ``changed``, or ``missed``/``spurious`` when one version has none), in
@@ -267,13 +271,9 @@ def attribution_records(first: Document, second: Document) -> list[dict]:
             if (span_a and (span_a.start, span_a.end)) == (span_b and (span_b.start, span_b.end)):
                 continue
             cls = "changed" if span_a and span_b else ("missed" if span_a else "spurious")
-
-            def shown(span):
-                return None if span is None else {"start": span.start, "end": span.end, "text": first.text[span.start:span.end],
-                                                  "label": f"{name} {part}"}
-
             records.append({"layer": layer, "doc": first.id, "sentence": _sentence_of(first, anchor), "class": cls,
-                            "label": part.upper(), "quote": name, "gold": shown(span_a), "predicted": shown(span_b)})
+                            "label": part.upper(), "quote": name, "gold": _shown_span(first, span_a, f"{name} {part}"),
+                            "predicted": _shown_span(first, span_b, f"{name} {part}")})
         if a is not None and b is not None and a.speaker_entity != b.speaker_entity and a.speaker and b.speaker \
                 and (a.speaker.start, a.speaker.end) == (b.speaker.start, b.speaker.end):
             records.append({"layer": "quotes.speaker_entity", "doc": first.id, "sentence": _sentence_of(first, anchor),

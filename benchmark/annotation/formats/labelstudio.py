@@ -222,7 +222,7 @@ class _Reader:
     def error(self, item: str | None, message: str) -> None:
         self.errors.append(DataError(self.file, self.where, item, message))
 
-    def annotation(self, choice: "Choice") -> list | None:
+    def annotation(self, choice: Choice) -> list | None:
         if not isinstance(self.doc_id, str) or not isinstance(self.text, str):
             self.error("data", "a task needs data.doc_id and data.text (export the tasks made by `python -m benchmark export`)")
             return None
@@ -237,7 +237,7 @@ class _Reader:
             return None
         return result
 
-    def select(self, listed: list, submitted: list[int], choice: "Choice") -> int | None:
+    def select(self, listed: list, submitted: list[int], choice: Choice) -> int | None:
         """Which annotation of the task to import: the one at ``--annotation-index``,
         else the only submitted one, else the one ``completed_by`` the annotator."""
         if choice.index is not None:
