@@ -158,3 +158,30 @@ def test_the_sheet_lists_coreference_chains_that_differ(tmp_path, gold_record, c
     assert chains[2]["predicted"]["label"] == "pompeo_p3 = Pompeo" and chains[2]["sentence"] == 2
     assert {r["layer"] for r in chains} == {"coref.entities"} and pair.metrics["ner.strict.micro.f1"] == 1.0
     assert "| coref.entities | chain | mike\\_pompeo = Mike Pompeo / Michael R. Pompeo / Pompeo «Pompeo» [515, 521) |" in agreement.render_sheet(report)
+
+
+def test_a_changed_cue_or_speaker_is_one_row_naming_the_quotation(tmp_path, gold_record, config):
+    """Quotations are paired by id (q1), else by content (q2 renamed q9 by bob); each
+    changed cue, speaker or speaker entity is one row in the quotation's own sentence."""
+    bob = copy.deepcopy(gold_record)
+    q1, q2, q3 = bob["quotes"][:3]
+    q1["speaker"] = {"start": 31, "end": 42, "text": "Mike Pompeo"}  # in sentence 0, like q1; Palladino's own mention is elsewhere
+    q1["speaker_entity"] = "mike_pompeo"
+    q2["id"], q2["cue"] = "q9", None
+    q3["speaker_entity"] = None
+    report = agreement.measure([], _work(tmp_path, alice=gold_record, bob=bob), config)
+    (pair,) = report.pairs
+    rows = [(r["layer"], r["class"], r["quote"], (r["gold"] or {}).get("text"), (r["predicted"] or {}).get("text"))
+            for r in pair.disagreements]
+    assert rows == [
+        ("quotes.speaker", "changed", "q1", "Robert Palladino", "Mike Pompeo"),
+        ("quotes.cue", "missed", "q2 / q9", "dit", None),
+        ("quotes.speaker_entity", "changed", "q3", "Pompeo", "Pompeo"),
+    ]
+    first_sentence = {q["id"]: agreement._sentence_of(report.versions[SEED_ID]["alice"], q["content"][0]["start"])
+                      for q in gold_record["quotes"]}
+    assert [r["sentence"] for r in pair.disagreements] == [first_sentence["q1"], first_sentence["q2"], first_sentence["q3"]]
+    sheet = agreement.render_sheet(report)
+    assert "| quotes.speaker | changed | q1 speaker «Robert Palladino» [215, 231) | q1 speaker «Mike Pompeo» [31, 42) |" in sheet
+    assert "| quotes.cue | missed | q2 / q9 cue «dit» [467, 470) | — |" in sheet
+    assert "q3 speaker\\_entity=mike\\_pompeo «Pompeo»" in sheet and "q3 speaker\\_entity=null «Pompeo»" in sheet

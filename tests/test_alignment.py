@@ -8,12 +8,24 @@ from benchmark.data.alignment import (
     split_sentences,
     tags_to_spans,
     tokenize,
+    tokenizer_version,
 )
 from benchmark.data.corpus import read_seeds
 from benchmark.data.dataset import load_test_split, row_to_document
 from benchmark.data.layers import TAG_LAYERS
 
 TEXT = "M. Palladino a appelé Sergueï Lavrov.\n\nLes États-Unis."
+
+
+def test_inverted_pronouns_are_whole_tokens():
+    """GUIDELINES §2.4: the speaker of *a-t-il expliqué* is *il*, so the hyphen (and the
+    euphonic -t) is split off; a hyphen that opens a word elsewhere stays with it."""
+    text = "a-t-il expliqué, dit-il, a-t-elle ajouté, estime-t-on, disent-ils, Peut-être, un -il isolé"
+    assert [text[a:b] for a, b in tokenize(text)] == [
+        "a", "-t", "-", "il", "expliqué", ",", "dit", "-", "il", ",", "a", "-t", "-", "elle", "ajouté", ",",
+        "estime", "-t", "-", "on", ",", "disent", "-", "ils", ",", "Peut", "-", "être", ",", "un", "-il", "isolé",
+    ]
+    assert "rev2" in tokenizer_version()  # the revision is part of the fingerprint
 
 
 def test_tokens_drop_whitespace_and_split_elisions():

@@ -10,6 +10,10 @@ import shutil
 import pytest
 from conftest import SEED_ID, published_submission_copy, run_cli
 
+from benchmark.data import dataset
+from benchmark.run import check
+
+
 @pytest.fixture(scope="module")
 def published_copy(tmp_path_factory, gold_records_pristine):
     return published_submission_copy(tmp_path_factory.mktemp("repo") / "newsbench", gold_records_pristine)
@@ -68,6 +72,50 @@ def test_check_fails_on_a_stale_table_or_site_page(repo):
     assert result.returncode == 1
     assert "leaderboard/README.md" in result.stdout
     assert "leaderboard/site/systems/example.html" in result.stdout
+
+
+def test_check_fails_when_the_readme_states_another_size(repo):
+    """After a release the card's size changes; a README still stating the old one fails check."""
+    readme = repo / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    card = dataset.card_metadata()
+    tokens = card["size"]["tokens"]
+    stale = text.replace(f"sentences, {tokens} tokens**", f"sentences, {tokens + 1} tokens**", 1)
+    assert stale != text
+    readme.write_text(stale, encoding="utf-8")
+    result = run_cli("check", cwd=repo)
+    assert result.returncode == 1
+    assert any(line.split()[:4] == ["README.md", "size.test.tokens", str(tokens + 1), str(tokens)] for line in result.stdout.splitlines()), result.stdout
+
+
+def _card(size: dict) -> dict:
+    return {"name": "newsbench-fr", "version": "0.3.0", "size": size}
+
+
+def _split(documents, sentences, tokens, mentions=5, quotes=2, events=1) -> dict:
+    return {"documents": documents, "sentences": sentences, "tokens": tokens,
+            "entity_mentions": mentions, "quotations": quotes, "event_mentions": events}
+
+
+def _sentence(split, documents, sentences, tokens, mentions=5, quotes=2, events=1) -> str:
+    return (f"- **The {split} set today: {documents} articles, {sentences} sentences, {tokens} tokens** (dataset\n"
+            f"  newsbench-fr 0.3.0; the counts are those of the card): {mentions} entity mentions, {quotes} quotations, {events} event mentions.\n")
+
+
+def test_readme_sizes_are_checked_per_split():
+    single = _card(_split(2, 20, 700))
+    assert check.readme_size_differences(_sentence("test", 2, 20, 700), single) == []
+    two = _card({"test": _split(2, 20, 700), "dev": _split(3, 30, 900, mentions=9)})
+    readme = _sentence("test", 2, 20, 700) + _sentence("dev", 3, 30, 900, mentions=8)
+    assert [(d.system, d.metric, d.published, d.now) for d in check.readme_size_differences(readme, two)] == [
+        ("README.md", "size.dev.entity_mentions", "8", "9"),
+    ]
+    missing = check.readme_size_differences(_sentence("test", 2, 20, 700), two)
+    assert [(d.metric, d.published) for d in missing] == [("size.dev", "not stated")]
+    extra = check.readme_size_differences(readme, single)
+    assert [(d.metric, d.now) for d in extra] == [("size.dev", "no such split in the dataset card")]
+    old_version = check.readme_size_differences(_sentence("test", 2, 20, 700).replace("0.3.0", "0.2.0"), single)
+    assert [(d.metric, d.published, d.now) for d in old_version] == [("size.test.version", "0.2.0", "0.3.0")]
 
 
 def test_a_failing_publish_leaves_the_old_entry(repo):

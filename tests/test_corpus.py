@@ -13,6 +13,9 @@ from benchmark.errors import DataError
     [
         (" date 2019-03 Le texte.\n", "2019-03", "Le texte.\n"),  # the seed's form: header and text on one line
         ("date 2019-03\nLe texte.\n", "2019-03", "Le texte.\n"),  # header on its own line
+        ("date 2019-03\n\nLe texte.\n", "2019-03", "Le texte.\n"),  # ... and one blank line: part of the separator
+        ("date 2019-03 \t\n \nLe texte.", "2019-03", "Le texte."),  # trailing space on both lines
+        ("date 2019-03\n\n\nLe texte.", "2019-03", "\nLe texte."),  # only one blank line is the separator's
         ("date 2019-12  Le texte.", "2019-12", "Le texte."),  # several spaces are one separator
         ("Le texte.\n", None, "Le texte.\n"),  # no header
         ("Une date 2019-03 dans le texte.", None, "Une date 2019-03 dans le texte."),  # not a header

@@ -15,7 +15,6 @@ from conftest import SEED_ID, copy_repository, run_cli
 from benchmark import paths
 from benchmark.annotation import intake
 from benchmark.data.schema import Document
-from benchmark.data.validation import check_document
 
 ARTICLE = (
     "date 2024-05\n"
@@ -72,7 +71,7 @@ def test_add_writes_a_pending_seed_and_an_empty_draft(repo, tmp_path):
     assert f"seeds/pending/{ident}.txt" in result.stdout
     assert (repo / "seeds" / "pending" / f"{ident}.txt").read_bytes() == ARTICLE.encode()  # verbatim
     draft = json.loads((repo / "gold" / "drafts" / f"{ident}.json").read_text(encoding="utf-8"))
-    assert draft["draft"] == {"status": "unreviewed", "model": None}
+    assert draft["draft"] == {"status": "unreviewed", "source": None, "layers": []}
     assert (draft["id"], draft["date"], draft["text"]) == (ident, "2024-05", text)
     assert (draft["entities"], draft["quotes"], draft["events"]) == ([], [], [])
     added = set(_tree(repo)) - set(before)
@@ -122,6 +121,8 @@ def test_bad_input_names_every_file_and_writes_nothing(repo, tmp_path):
         lambda raw: raw,  # byte for byte
         lambda raw: raw.replace(b" date 2019-03 ", b"date 2020-01\n", 1),  # same text, another header
         lambda raw: b"\xef\xbb\xbf" + raw,  # same text behind a BOM
+        lambda raw: raw.replace(b" date 2019-03 ", b"date 2019-03\n\n", 1),  # a blank line after the header
+        lambda raw: raw.replace(b" date 2019-03 ", b"date 2019-03\n\n\n", 1).rstrip(b"\n"),  # two, and no final newline
     ],
 )
 def test_an_article_already_in_seeds_is_refused(repo, tmp_path, copy):
@@ -170,20 +171,63 @@ def test_ids_follow_the_order_of_addition(repo, tmp_path):
     ]
 
 
-def test_draft_from_a_repository_extractor(repo, tmp_path):
+def test_a_repository_extractor_may_not_draft(repo, tmp_path):
+    """Every repository extractor competes on the leaderboard on each layer it predicts:
+    a gold reviewed from its draft would lean toward it, so add refuses and writes nothing."""
     source = _write(tmp_path / "article.txt", ARTICLE.encode())
+    before = _tree(repo)
     result = run_cli("add", str(source), "--draft-model", "rules", cwd=repo)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "model rules competes on the leaderboard on entities, quotes, events" in result.stderr, result.stderr
+    assert _tree(repo) == before
+
+
+def _non_competing_source(layers=("entities",)) -> intake.DraftSource:
+    """A draft source that competes nowhere (as WiNER-fr's own entities would be):
+    it proposes one mention and, beyond its layers, an event that must be dropped."""
+    def predict(seeds):
+        text = seeds[0].text
+        start = text.index("Emmanuel Macron")
+        trigger = text.index("reçu")
+        return [Document(id=seeds[0].id, text=text,
+                         entities=[{"start": start, "end": start + 15, "label": "PER"}],
+                         events=[{"type": "Contact.Meet", "trigger": {"start": trigger, "end": trigger + 4}}])]
+
+    return intake.DraftSource(name="test-source", layers=layers, predict=predict)
+
+
+def test_a_non_competing_source_drafts_its_layers_only():
+    text = ARTICLE.split("\n", 1)[1]
+    new = [intake.NewSeed(paths.ROOT / "x.txt", ARTICLE.encode(), intake.SeedDocument("001_x", "2024-05", text))]
+    (draft,) = intake.make_drafts(new, _non_competing_source())
+    record = json.loads(draft)
+    assert record["draft"] == {"status": "unreviewed", "source": "test-source", "layers": ["entities"]}
+    assert [m["text"] for m in record["entities"]] == ["Emmanuel Macron"] and record["events"] == [] and record["quotes"] == []
+    competing = intake.DraftSource(name="x", layers=("entities",), predict=None, competes_on=frozenset({"entities"}))
+    with pytest.raises(intake.DataErrors, match="x competes on the leaderboard on entities"):
+        intake.make_drafts(new, competing)
+
+
+def test_promote_keeps_the_draft_provenance_in_the_gold(repo, tmp_path):
+    source = _write(tmp_path / "article.txt", ARTICLE.encode())
+    assert run_cli("add", str(source), cwd=repo).returncode == 0
     ident = _new_id(1, ARTICLE.split("\n", 1)[1])
-    draft = intake.read_draft(repo / "gold" / "drafts" / f"{ident}.json")
-    assert draft.meta["status"] == "unreviewed" and draft.meta["model"] == "rules"
-    assert draft.meta["system"]["name"] == "rules"
-    doc = draft.record
-    assert doc.entities, "the rules extractor finds capitalised names"
-    # Completed for review: every id, entity id and span text a gold record needs.
-    reference = intake.SeedDocument(ident, "2024-05", ARTICLE.split("\n", 1)[1])
-    assert check_document(doc, file="draft", record=ident, gold=True, reference=reference) == []
-    assert all(m.text == doc.text[m.start : m.end] for m in doc.entities)
+    draft = repo / "gold" / "drafts" / f"{ident}.json"
+    record = json.loads(draft.read_text(encoding="utf-8"))
+    assert record["draft"] == {"status": "unreviewed", "source": None, "layers": []}
+    record["draft"] = {"status": "unreviewed", "source": "winer-fr", "layers": ["entities"]}  # as another source writes it
+    draft.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    reviewed = _reviewed(draft, tmp_path / f"{ident}.json")  # the tools' round trip drops it; promote restores it
+    result = run_cli("promote", ident, "--gold", str(reviewed), cwd=repo)
+    assert result.returncode == 0, result.stderr
+    gold = json.loads((repo / "gold" / "annotations" / f"{ident}.json").read_text(encoding="utf-8"))
+    assert gold["drafted_by"] == {"source": "winer-fr", "layers": ["entities"]}
+    assert list(gold)[-1] == "drafted_by"
+    assert run_cli("validate", cwd=repo).returncode == 0
+    record = dict(gold, drafted_by={"source": "winer-fr", "layers": ["entities", "tokens"]})
+    bad = _write(tmp_path / f"{ident}.json", json.dumps(record, ensure_ascii=False).encode())
+    result = run_cli("validate", str(bad), cwd=repo)
+    assert result.returncode == 1 and "field drafted_by.layers[1]: unknown layer 'tokens'" in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -192,10 +236,10 @@ def test_draft_from_a_repository_extractor(repo, tmp_path):
         ("nosuchmodel", "no model config 'nosuchmodel'"),
         ("configs/model/rules.yaml", "no model config"),  # a path is never a model name
         ("../rules", "no model config"),
-        ("predictions", "cannot build a draft extractor"),  # needs model.path, which add does not take
+        ("predictions", "model predictions competes on the leaderboard"),  # a submitted system's adapter
     ],
 )
-def test_draft_model_must_be_a_buildable_repository_config(repo, tmp_path, name, message):
+def test_draft_model_must_be_a_repository_config(repo, tmp_path, name, message):
     source = _write(tmp_path / "article.txt", ARTICLE.encode())
     before = _tree(repo)
     result = run_cli("add", str(source), "--draft-model", name, cwd=repo)

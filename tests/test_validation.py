@@ -139,3 +139,78 @@ def test_check_document_accepts_the_gold(gold_record):
 def test_gold_file_named_after_another_document(tmp_path, gold_record):
     with pytest.raises(DataErrors, match="does not match the file name"):
         read_gold_file(_write(tmp_path, gold_record, name="other.json"), _references())
+
+
+# ------------------------------------------------------------------ GUIDELINES §0.3 and §2.4
+
+RULE_TEXT = "« Nous restons », a-t-il expliqué. Paul Vasseur, maire, a visité Lyon, dit-elle. L’accord est signé, estime-t-on."
+
+
+def _span(text, needle, start_at=0, trim=(0, 0)):
+    start = text.index(needle, start_at) + trim[0]
+    end = start - trim[0] + len(needle) + trim[1]
+    return {"start": start, "end": end, "text": text[start:end]}
+
+
+def _rule_record(entity=None, content=None, cue=None, speaker=None, trigger=None, argument=None):
+    """A gold record on RULE_TEXT with one span of every kind §0.3 names; each may be replaced."""
+    t = RULE_TEXT
+    return {
+        "id": "x", "date": None, "text": t,
+        "entities": [{"id": "m01", **(entity or _span(t, "Paul Vasseur")), "label": "PER", "entity": "vasseur"}],
+        "quotes": [{"id": "q1", "kind": "direct", "content": [content or _span(t, "Nous restons")],
+                    "cue": cue or _span(t, "expliqué"), "speaker": speaker or _span(t, "il", t.index("a-t-il")),
+                    "speaker_entity": None, "parent": None}],
+        "events": [{"id": "ev01", "event": "visit", "type": "Movement.Transport", "trigger": trigger or _span(t, "visité"),
+                    "arguments": [{"role": "Destination", **(argument or _span(t, "Lyon"))}]}],
+    }
+
+
+def _rule_errors(record, gold=True):
+    return [str(e) for e in check_document(Document.model_validate(record), file="f.json", record="x", gold=gold)]
+
+
+def test_inverted_pronoun_speakers_are_whole_tokens_and_valid():
+    """a-t-il, dit-elle, estime-t-on: the bare pronoun is the speaker (GUIDELINES §2.4)."""
+    from benchmark.annotation.records import token_alignment_errors
+
+    t = RULE_TEXT
+    for form, pronoun in (("a-t-il", "il"), ("dit-elle", "elle"), ("estime-t-on", "on")):
+        at = t.index(form)
+        record = _rule_record(speaker=_span(t, pronoun, at + form.rindex("-") - 0))
+        assert record["quotes"][0]["speaker"]["text"] == pronoun
+        assert _rule_errors(record) == [], form
+        assert token_alignment_errors(Document.model_validate(record), "f.json") == [], form
+    # The hyphen glued to the pronoun is still refused: the span starts with punctuation.
+    hyphenated = _rule_record(speaker=_span(t, "-il", t.index("a-t-il")))
+    speaker = hyphenated["quotes"][0]["speaker"]
+    expected = f"f.json, record x, field quotes[0].speaker: span [{speaker['start']}, {speaker['end']}) '-il' starts with punctuation '-' (GUIDELINES §0.3)"
+    assert _rule_errors(hyphenated) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("replace", "field", "message"),
+    [
+        ({"entity": _span(RULE_TEXT, "Paul Vasseur,")}, "entities[0]", "'Paul Vasseur,' ends with punctuation ','"),
+        ({"content": _span(RULE_TEXT, "« Nous")}, "quotes[0].content[0]", "'« Nous' starts with punctuation '«'"),
+        ({"cue": _span(RULE_TEXT, "expliqué.")}, "quotes[0].cue", "'expliqué.' ends with punctuation '.'"),
+        ({"speaker": _span(RULE_TEXT, "t-il")}, "quotes[0].speaker", "'t-il' starts inside the word '-t'"),
+        ({"trigger": _span(RULE_TEXT, "visit")}, "events[0].trigger", "'visit' ends inside the word 'visité'"),
+        ({"argument": _span(RULE_TEXT, "yon")}, "events[0].arguments[0]", "'yon' starts inside the word 'Lyon'"),
+    ],
+)
+def test_spans_never_start_or_end_with_punctuation_nor_cut_a_word(replace, field, message):
+    errors = _rule_errors(_rule_record(**replace))
+    assert len(errors) == 1 and errors[0].startswith(f"f.json, record x, field {field}: span [") and message in errors[0], errors
+    assert _rule_errors(_rule_record(**replace), gold=False) == []  # a prediction is widened when scored, not refused
+
+
+def test_validate_refuses_a_gold_file_breaking_section_0_3(tmp_path, gold_record):
+    record = json.loads(json.dumps(gold_record))
+    mention = record["entities"][0]
+    mention["end"] -= 1
+    mention["text"] = record["text"][mention["start"] : mention["end"]]
+    result = run_cli("validate", str(_write(tmp_path, record)))
+    assert result.returncode == 1
+    assert (f"record {SEED_ID}, field entities[0]: span [{mention['start']}, {mention['end']}) {mention['text']!r} "
+            "ends inside the word 'Pompeo'") in result.stderr, result.stderr

@@ -16,6 +16,12 @@ scorer's own error records (``errors.jsonl`` rows, the first annotator in the
 ``gold`` role), every class but ``correct``; then every mention that both
 versions have but put in different coreference chains (class ``chain``,
 with each version's chain).
+
+A quotation's cue and speaker are not shown as the scorer's free-standing
+cue and speaker units (a changed speaker would be two unlinked rows, one of
+them possibly in another quotation's sentence): the two versions' quotations
+are paired, by id, then by content overlap, and each cue or speaker that
+differs is one row naming the quotation, in the quotation's sentence.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from benchmark.annotation.records import known_seeds, read_record
 from benchmark.data.alignment import sentence_starts, spans_to_tags, tokenize
 from benchmark.data.dataset import to_row
 from benchmark.data.layers import TAG_LAYERS
-from benchmark.data.schema import Document
+from benchmark.data.schema import Document, Quote
 from benchmark.errors import DataError, DataErrors
 from benchmark.fileio import atomic_write_text
 from benchmark.scoring import scorer as scoring
@@ -165,6 +171,78 @@ def chain_records(first: Document, second: Document) -> list[dict]:
     return records
 
 
+ATTRIBUTION_LAYERS = ("quotes.cue", "quotes.speaker")
+# Content records that only say "same content, other cue/speaker": the attribution rows say which.
+_ATTRIBUTION_CLASSES = ("wrong_cue", "wrong_speaker")
+
+
+def _content_chars(quote: Quote) -> set[int]:
+    return {i for span in quote.content for i in range(span.start, span.end)}
+
+
+def pair_quotes(first: list[Quote], second: list[Quote]) -> list[tuple[Quote | None, Quote | None]]:
+    """The two versions' quotations paired: same id first, then the largest content
+    overlap (greedy, ties in text order); a quotation left over is paired with None."""
+    pairs: list[tuple[Quote | None, Quote | None]] = []
+    ids_b = {q.id: q for q in second if q.id is not None}
+    left_a = [q for q in first if q.id is None or q.id not in ids_b]
+    used_b = set()
+    for q in first:
+        if q.id is not None and q.id in ids_b:
+            pairs.append((q, ids_b[q.id]))
+            used_b.add(id(ids_b[q.id]))
+    left_b = [q for q in second if id(q) not in used_b]
+    overlaps = sorted(
+        ((len(_content_chars(a) & _content_chars(b)), i, j) for i, a in enumerate(left_a) for j, b in enumerate(left_b)),
+        key=lambda item: (-item[0], item[1], item[2]),
+    )
+    taken_a, taken_b = set(), set()
+    for overlap, i, j in overlaps:
+        if overlap and i not in taken_a and j not in taken_b:
+            taken_a.add(i)
+            taken_b.add(j)
+            pairs.append((left_a[i], left_b[j]))
+    pairs += [(a, None) for i, a in enumerate(left_a) if i not in taken_a]
+    pairs += [(None, b) for j, b in enumerate(left_b) if j not in taken_b]
+    return sorted(pairs, key=lambda p: min(s.start for q in p if q is not None for s in q.content))
+
+
+def _quote_name(a: Quote | None, b: Quote | None) -> str:
+    names = [q.id or "(no id)" for q in (a, b) if q is not None]
+    return names[0] if len(set(names)) == 1 else " / ".join(names)
+
+
+def _shown_span(doc: Document, span, label: str) -> dict | None:
+    return None if span is None else {"start": span.start, "end": span.end, "text": doc.text[span.start:span.end], "label": label}
+
+
+def attribution_records(first: Document, second: Document) -> list[dict]:
+    """One row per quotation whose cue or speaker differs between the versions
+    (class ``changed``, or ``missed``/``spurious`` when one version has none), in
+    the sentence of the quotation's first content span, naming the quotation."""
+    records = []
+    for a, b in pair_quotes(first.quotes or [], second.quotes or []):
+        name = _quote_name(a, b)
+        anchor = min(s.start for q in (a, b) if q is not None for s in q.content) if a is None else a.content[0].start
+        for layer in ATTRIBUTION_LAYERS:
+            part = layer.split(".")[1]
+            span_a = getattr(a, part) if a is not None else None
+            span_b = getattr(b, part) if b is not None else None
+            if (span_a and (span_a.start, span_a.end)) == (span_b and (span_b.start, span_b.end)):
+                continue
+            cls = "changed" if span_a and span_b else ("missed" if span_a else "spurious")
+            records.append({"layer": layer, "doc": first.id, "sentence": _sentence_of(first, anchor), "class": cls,
+                            "label": part.upper(), "quote": name, "gold": _shown_span(first, span_a, f"{name} {part}"),
+                            "predicted": _shown_span(first, span_b, f"{name} {part}")})
+        if a is not None and b is not None and a.speaker_entity != b.speaker_entity and a.speaker and b.speaker \
+                and (a.speaker.start, a.speaker.end) == (b.speaker.start, b.speaker.end):
+            records.append({"layer": "quotes.speaker_entity", "doc": first.id, "sentence": _sentence_of(first, anchor),
+                            "class": "changed", "label": "SPEAKER_ENTITY", "quote": name,
+                            **{role: {"start": q.speaker.start, "end": q.speaker.end, "text": first.text[q.speaker.start:q.speaker.end],
+                                      "label": f"{name} speaker_entity={q.speaker_entity or 'null'}"} for role, q in (("gold", a), ("predicted", b))}})
+    return records
+
+
 def compare(first: str, second: str, docs: dict[str, dict[str, Document]], config: dict) -> PairAgreement:
     """Score ``second`` against ``first`` on the documents both annotated."""
     shared = [doc_id for doc_id, by in docs.items() if first in by and second in by]
@@ -178,7 +256,8 @@ def compare(first: str, second: str, docs: dict[str, dict[str, Document]], confi
             chosen[f"{prefix}.{key}"] = metrics.get(f"{prefix}.{key}")
     for _, name in COREFERENCE_METRICS:
         chosen[name] = metrics.get(name)
-    records = [r for r in result["error_records"] if r["class"] != "correct"]
+    records = [r for r in result["error_records"] if r["class"] not in ("correct", *_ATTRIBUTION_CLASSES) and r["layer"] not in ATTRIBUTION_LAYERS]
+    records += [r for d in shared for r in attribution_records(docs[d][first], docs[d][second])]
     records += [r for d in shared for r in chain_records(docs[d][first], docs[d][second])]
     return PairAgreement(first, second, shared, chosen, records)
 

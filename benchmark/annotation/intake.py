@@ -21,8 +21,8 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from hydra.errors import HydraException
@@ -38,7 +38,7 @@ from benchmark.data.corpus import (
     read_seeds,
     seed_from_bytes,
 )
-from benchmark.data.schema import Document, EntityMention, Source
+from benchmark.data.schema import LAYERS, Document, DraftedBy, EntityMention, Source
 from benchmark.data.validation import check_document, parse_record, read_gold_file
 from benchmark.errors import DataError, DataErrors
 from benchmark.fileio import atomic_write_bytes, atomic_write_text, read_bounded
@@ -52,6 +52,14 @@ _SEED_ID = re.compile(r"\A(\d{3,})_([0-9a-f]{16})\Z")
 def content_digest(text: str) -> str:
     """sha256 of the article text (header and BOM excluded), UTF-8 encoded."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def duplicate_key(text: str) -> str:
+    """What two copies of one article share: the digest of the text without its
+    leading and trailing whitespace. The header's separator is already removed
+    by the reader; a copy with an extra blank line after it, or without the final
+    newline, is still the same article (the id keeps hashing the exact text)."""
+    return content_digest(text.strip())
 
 
 def seed_id(index: int, text: str) -> str:
@@ -114,7 +122,7 @@ def check_article(path: Path, *, fix_cr: bool) -> tuple[bytes, SeedDocument]:
 def plan(sources: Sequence[Path], *, fix_cr: bool = False) -> list[NewSeed]:
     """Check every file and give each its id; raises DataErrors listing every bad file."""
     known = read_seeds() + read_pending()
-    by_digest = {content_digest(s.text): s.id for s in known}
+    by_digest = {duplicate_key(s.text): s.id for s in known}
     # Referenced documents (Wikinews) take indices too; their texts are not read here
     # (that needs the fetched corpus), so a duplicate of one is caught by id collision only.
     referenced = [SeedDocument(ident, None, "") for ident in sorted(references.referenced_ids())]
@@ -127,7 +135,7 @@ def plan(sources: Sequence[Path], *, fix_cr: bool = False) -> list[NewSeed]:
         except DataError as exc:
             errors.append(exc)
             continue
-        digest = content_digest(article.text)
+        digest = duplicate_key(article.text)
         if digest in by_digest:
             errors.append(DataError(str(path), None, "text", f"already present: same text as seed {by_digest[digest]}"))
             continue
@@ -138,6 +146,42 @@ def plan(sources: Sequence[Path], *, fix_cr: bool = False) -> list[NewSeed]:
     if errors:
         raise DataErrors(errors)
     return planned
+
+
+@dataclass(frozen=True)
+class DraftSource:
+    """What drafts new articles: a name (recorded in the draft and, after review, in
+    the gold's ``drafted_by``), the layers it fills (the others stay empty), and
+    the layers on which it competes on the leaderboard. A source is refused for
+    a layer it competes on: a gold reviewed from a competitor's output leans
+    toward that competitor (GUIDELINES §7)."""
+
+    name: str
+    layers: tuple[str, ...]
+    predict: Callable[[list[SeedDocument]], list[Document]]
+    competes_on: frozenset[str] = frozenset()
+    detail: dict = field(default_factory=dict)
+
+
+def check_not_competing(source: DraftSource, where: str) -> None:
+    contested = [layer for layer in source.layers if layer in source.competes_on]
+    if contested:
+        raise DataErrors([DataError(where, None, "--draft-model",
+                                    f"{source.name} competes on the leaderboard on {', '.join(contested)}: a gold reviewed from its "
+                                    "draft would lean toward its own output. Every repository extractor competes on each layer it "
+                                    "predicts; add the article without --draft-model (an empty draft), or draft from a source "
+                                    "that does not compete (GUIDELINES §7)")])
+
+
+def model_source(name: str) -> DraftSource:
+    """A repository extractor as a draft source: it competes on every layer it
+    predicts (the built-ins are all published, an adapter config is how a system
+    gets published), so ``make_drafts`` refuses it before building it."""
+    if name not in systems_config.model_names():
+        raise DataErrors([DataError(str(paths.MODEL_CONFIG_DIR), None, "--draft-model",
+                                    f"no model config {name!r}; known: {', '.join(systems_config.model_names())}")])
+    return DraftSource(name=f"model {name}", layers=LAYERS, predict=lambda seeds: build_extractor(name).predict(seeds),
+                       competes_on=frozenset(LAYERS), detail={"model": name})
 
 
 def build_extractor(name: str) -> Extractor:
@@ -184,22 +228,25 @@ def _complete(doc: Document) -> Document:
     return Document.model_validate(dict(record, entities=entities, quotes=quotes, events=events))
 
 
-def make_drafts(new: Sequence[NewSeed], model: str | None) -> list[str]:
-    """The draft file of each new seed (JSON text), from ``model`` or with empty layers."""
+def make_drafts(new: Sequence[NewSeed], source: DraftSource | None) -> list[str]:
+    """The draft file of each new seed (JSON text), from ``source`` or with empty layers.
+    The ``draft`` block names the source and the layers it filled."""
     seeds = [n.seed for n in new]
-    if model is None:
+    if source is None:
         predicted = [Document(id=s.id, date=s.date, text=s.text, entities=[], quotes=[], events=[]) for s in seeds]
-        meta: dict = {"status": "unreviewed", "model": None}
+        meta: dict = {"status": "unreviewed", "source": None, "layers": []}
     else:
-        extractor = build_extractor(model)
-        predicted = extractor.predict(seeds)
-        source = f"extractor {extractor.name} (configs/model/{model}.yaml)"
+        where = f"draft source {source.name}"
+        check_not_competing(source, where)
+        predicted = source.predict(seeds)
         if [d.id for d in predicted] != [s.id for s in seeds]:
-            raise DataErrors([DataError(source, None, "id", "must return one record per input document, in input order")])
-        errors = [e for d, s in zip(predicted, seeds) for e in check_document(d, file=source, record=d.id, gold=False, reference=s)]
+            raise DataErrors([DataError(where, None, "id", "must return one record per input document, in input order")])
+        predicted = [d.model_copy(update={layer: (getattr(d, layer) or []) if layer in source.layers else [] for layer in LAYERS})
+                     for d in predicted]
+        errors = [e for d, s in zip(predicted, seeds) for e in check_document(d, file=where, record=d.id, gold=False, reference=s)]
         if errors:
             raise DataErrors(errors)
-        meta = {"status": "unreviewed", "model": model, "system": {"name": extractor.name, "version": extractor.version}}
+        meta = {"status": "unreviewed", "source": source.name, "layers": list(source.layers), **source.detail}
     drafts = []
     for doc, seed in zip(predicted, seeds):
         doc = _complete(Document.model_validate(dict(doc.model_dump(), date=seed.date, source=seed.source)))
@@ -207,10 +254,14 @@ def make_drafts(new: Sequence[NewSeed], model: str | None) -> list[str]:
     return drafts
 
 
-def add(sources: Sequence[Path], *, draft_model: str | None = None, fix_cr: bool = False) -> list[NewSeed]:
+def add(sources: Sequence[Path], *, draft_model: str | None = None, fix_cr: bool = False,
+        draft_source: DraftSource | None = None) -> list[NewSeed]:
     """Check, draft, then write: pending seeds first, their drafts second."""
+    source = model_source(draft_model) if draft_model is not None else draft_source
+    if source is not None:
+        check_not_competing(source, f"draft source {source.name}")  # before any file is read
     new = plan(sources, fix_cr=fix_cr)
-    drafts = make_drafts(new, draft_model)
+    drafts = make_drafts(new, source)
     for item in new:
         atomic_write_bytes(item.path, item.data)
     for item, draft in zip(new, drafts):
@@ -241,6 +292,18 @@ def read_draft(path: Path) -> Draft:
     return Draft(meta, doc)
 
 
+def draft_provenance(path: Path) -> DraftedBy | None:
+    """The ``drafted_by`` a reviewed record inherits from its draft: the source and
+    the layers it filled, or None for an empty draft (or none at all)."""
+    if not path.is_file():
+        return None
+    meta = read_draft(path).meta
+    if not meta.get("layers"):
+        return None
+    source = meta.get("source") or (f"model {meta['model']}" if meta.get("model") else "unknown")
+    return DraftedBy(source=source, layers=list(meta["layers"]))
+
+
 def promote(ident: str, gold_path: Path | None = None) -> Path:
     """Move a pending seed into the test split with its reviewed gold.
 
@@ -261,8 +324,11 @@ def promote(ident: str, gold_path: Path | None = None) -> Path:
         raise DataErrors([DataError(str(gold_path), ident, None, "no reviewed gold annotation for this seed (file not found)")])
     if gold_path.name != target.name:
         raise DataErrors([DataError(str(gold_path), ident, None, f"the reviewed gold file must be named {target.name}")])
-    read_gold_file(gold_path, {ident: seed})  # the checks of gold/annotations/: a draft block, id, text, offsets
-    if gold_path.resolve() != target.resolve():
+    doc = read_gold_file(gold_path, {ident: seed})  # the checks of gold/annotations/: a draft block, id, text, offsets
+    drafted_by = draft_provenance(paths.DRAFTS_DIR / f"{ident}.json")
+    if drafted_by is not None and doc.drafted_by is None:
+        atomic_write_text(target, gold_json(doc.model_copy(update={"drafted_by": drafted_by})))
+    elif gold_path.resolve() != target.resolve():
         atomic_write_bytes(target, gold_path.read_bytes())
     os.replace(pending, paths.SEEDS_DIR / pending.name)
     (paths.DRAFTS_DIR / f"{ident}.json").unlink(missing_ok=True)
@@ -293,7 +359,7 @@ def promote_reference(ident: str, gold_path: Path, target: Path) -> Path:
 # -- Wikinews articles: ``add --source winer-fr PATH`` (referenced, never copied) ------------
 
 _WINER_DOC = re.compile(r"\A(\d{4})/(\d{2})/\1_\2_\d{2}-\d{3}\Z")
-SOURCE_DRAFT_PROVENANCE = "winer-fr entities"  # the draft block's ``provenance`` (merged with branch workflow's)
+SOURCE_DRAFT_PROVENANCE = "winer-fr entities"  # the draft block's ``source``: no system on the leaderboard made it
 
 
 @dataclass(frozen=True)
@@ -382,7 +448,7 @@ def source_entity_drafts(new: Sequence[NewReference]) -> list[str]:
         mentions = [EntityMention(start=m.start, end=m.end, label=m.label) for m in winer.convert(source).document.mentions]
         seed = item.seed
         doc = _complete(Document(id=seed.id, date=seed.date, text=seed.text, entities=mentions, quotes=[], events=[]))
-        meta = {"status": "unreviewed", "model": None, "provenance": SOURCE_DRAFT_PROVENANCE}
+        meta = {"status": "unreviewed", "source": SOURCE_DRAFT_PROVENANCE, "layers": ["entities"]}
         drafts.append(gold_json(doc.model_copy(update={"source": seed.source}), meta))
     return drafts
 
@@ -397,7 +463,8 @@ def add_references(corpus: str, items: Sequence[str], *, split: str | None = Non
     if source_entities:
         drafts = source_entity_drafts(new)
     else:
-        drafts = make_drafts([NewSeed(Path(n.row.path), b"", n.seed) for n in new], draft_model)
+        source = model_source(draft_model) if draft_model is not None else None
+        drafts = make_drafts([NewSeed(Path(n.row.path), b"", n.seed) for n in new], source)
     for item in new:
         atomic_write_text(item.path, references.reference_json(item.seed.id, item.seed.date, item.seed.source))
     for item, draft in zip(new, drafts):

@@ -251,6 +251,8 @@ def gold_json(doc: Document, draft: dict | None = None) -> str:
     out of the gold.
     """
     record = doc.model_dump(mode="json", exclude={"source"} if doc.source is None else set())
+    if record.get("drafted_by") is None:
+        record.pop("drafted_by", None)  # optional: a record drafted from nothing does not carry it
     if doc.source is not None:  # a referenced record: its source block instead of its text (guidelines §4)
         record = {"id": record["id"], "date": record["date"], "source": record["source"],
                   **{k: v for k, v in record.items() if k not in ("id", "date", "source")}}

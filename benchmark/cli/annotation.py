@@ -15,7 +15,7 @@ from benchmark.annotation.annotators import check_name, work_path
 from benchmark.annotation.formats import EXPORT_FORMATS, IMPORT_FORMATS
 from benchmark.annotation.records import gold_json, known_seeds, source_documents
 from benchmark.cli.parsers import subcommand
-from benchmark.errors import DataErrors
+from benchmark.errors import DataError, DataErrors
 from benchmark.fileio import atomic_write_bytes
 
 
@@ -43,7 +43,14 @@ def import_command(args: argparse.Namespace) -> int:
     errors = check_name(args.annotator)
     if errors:
         raise DataErrors(errors)
-    docs = _module(args.format).read(args.path, known_seeds())
+    if args.format == "labelstudio":
+        from benchmark.annotation.formats.labelstudio import Choice
+
+        docs = _module(args.format).read(args.path, known_seeds(), Choice(args.annotator, args.annotation_index))
+    elif args.annotation_index is not None:
+        raise DataErrors([DataError(str(args.path), None, "--annotation-index", "only a Label Studio export holds several annotations per document")])
+    else:
+        docs = _module(args.format).read(args.path, known_seeds())
     rendered = {work_path(args.annotator, doc.id): gold_json(doc).encode() for doc in docs}
     for path, data in rendered.items():
         atomic_write_bytes(path, data)
@@ -69,7 +76,11 @@ def add_parsers(sub) -> None:
     imp = subcommand(sub, "import", "read an annotation tool's output into gold/work/ANNOTATOR/")
     imp.add_argument("--format", required=True, choices=IMPORT_FORMATS)
     imp.add_argument("path", type=Path, help="Label Studio JSON export, or a brat directory or .ann file")
-    imp.add_argument("--annotator", required=True, help="whose version this is (gold/work/ANNOTATOR/)")
+    imp.add_argument("--annotator", required=True,
+                     help="whose version this is (gold/work/ANNOTATOR/); in a Label Studio task with several annotations, "
+                          "the one whose completed_by (user id, email, its part before @, username or name) is ANNOTATOR")
+    imp.add_argument("--annotation-index", type=int, default=None, metavar="N",
+                     help="Label Studio: import annotations[N] of every task (0-based, as in the export) instead")
     imp.set_defaults(func=import_command)
     agree = subcommand(sub, "agreement", "inter-annotator agreement of gold/work/*/ and an adjudication sheet")
     agree.add_argument("ids", nargs="*", help="document ids (default: every document an annotator has)")

@@ -20,13 +20,21 @@ from functools import lru_cache
 import spacy
 
 TOKENIZER_NAME = "spacy.blank('fr')"
+# Revision of what this module does on top of spaCy's tokens; part of the
+# version string, hence of the dataset fingerprint. 2: the hyphen of an
+# inverted subject pronoun is split off (GUIDELINES §2.4).
+TOKENIZER_REVISION = 2
+# Subject clitics that follow their verb in an inversion (*dit-il*, *a-t-elle*,
+# *estime-t-on*): spaCy keeps the hyphen on them (``-il``); the guidelines make
+# the bare pronoun the speaker, so it must be a whole token.
+INVERTED_PRONOUNS = frozenset({"je", "tu", "il", "elle", "on", "nous", "vous", "ils", "elles"})
 # A sentence ends after one of these tokens or where the whitespace before the
 # next token contains a line break (a paragraph or line break in the article).
 SENTENCE_FINAL = frozenset({".", "!", "?", "..", "...", "…", "?!", "!?"})
 
 
 def tokenizer_version() -> str:
-    return f"{TOKENIZER_NAME} spacy=={spacy.__version__}"
+    return f"{TOKENIZER_NAME} rev{TOKENIZER_REVISION} spacy=={spacy.__version__}"
 
 
 @lru_cache(maxsize=1)
@@ -35,8 +43,26 @@ def _blank_french():
 
 
 def tokenize(text: str) -> list[tuple[int, int]]:
-    """Canonical token offsets (start, end) of ``text``, whitespace tokens dropped."""
-    return [(t.idx, t.idx + len(t.text)) for t in _blank_french().make_doc(text) if not t.is_space]
+    """Canonical token offsets (start, end) of ``text``, whitespace tokens dropped,
+    an inverted pronoun's hyphen split off (``a -t - il``, ``dit - il``)."""
+    tokens: list[tuple[int, int]] = []
+    for t in _blank_french().make_doc(text):
+        if t.is_space:
+            continue
+        start, end = t.idx, t.idx + len(t.text)
+        if _is_inverted_pronoun(text, start, end, tokens):
+            tokens += [(start, start + 1), (start + 1, end)]
+        else:
+            tokens.append((start, end))
+    return tokens
+
+
+def _is_inverted_pronoun(text: str, start: int, end: int, before: Sequence[tuple[int, int]]) -> bool:
+    """``-il`` glued to the token before it (the verb, or the euphonic ``-t``)."""
+    return (
+        text[start] == "-" and text[start + 1 : end].lower() in INVERTED_PRONOUNS
+        and bool(before) and before[-1][1] == start
+    )
 
 
 def sentence_starts(text: str, tokens: Sequence[tuple[int, int]]) -> list[int]:

@@ -24,9 +24,14 @@ from benchmark.fileio import read_bounded
 # in paths.DRAFTS_DIR, until ``python -m benchmark promote`` moves them in with their
 # reviewed gold. See gold/GUIDELINES.md, "Adding an article".
 
-# Optional leading horizontal space, "date YYYY-MM", then one separator: a run
-# of spaces/tabs or one newline. Whatever follows is the text, byte for byte.
-_HEADER = re.compile(r"\A[ \t]*date[ \t]+(\d{4}-(?:0[1-9]|1[0-2]))(?:[ \t]+|\n)")
+# The header, exactly: optional leading horizontal space, "date", spaces/tabs,
+# "YYYY-MM", then one separator, either the end of the header's line (trailing
+# spaces/tabs and its newline) plus at most one blank line, or a run of
+# spaces/tabs with the text on the same line. Whatever follows is the text,
+# byte for byte. The blank line is part of the separator because writers put
+# one there as often as not, and the same article must give the same text
+# (and id) either way; a second blank line is text.
+_HEADER = re.compile(r"\A[ \t]*date[ \t]+(\d{4}-(?:0[1-9]|1[0-2]))(?:[ \t]*\n(?:[ \t]*\n)?|[ \t]+)")
 _BOM = "\ufeff"
 MAX_SEED_BYTES = 4 * 1024 * 1024  # a news article is a few kB; a larger file is not one
 

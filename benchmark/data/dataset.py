@@ -145,6 +145,7 @@ def _statistics(docs: list[Document], rows: list[dict]) -> dict:
         "sentences": sum(len(r["sentence_starts"]) for r in rows),
         "tokens": sum(len(r["tokens"]) for r in rows),
         "characters": sum(len(d.text) for d in docs),
+        "drafted_by": [(d.id, d.drafted_by.source, tuple(d.drafted_by.layers)) for d in docs if d.drafted_by is not None],
         "entity_mentions": dict(sorted(Counter(m.label for m in entities).items())),
         "entities": len({(d.id, m.entity) for d in docs for m in d.entities or []}),
         "quotations": dict(sorted(Counter(q.kind for q in quotes).items())),
@@ -233,6 +234,15 @@ def _selection_tables(rows: list[selection.Row]) -> tuple[str, str]:
     return chosen_table, skipped_table
 
 
+def drafts_statement(drafted: list[tuple[str, str, tuple[str, ...]]], documents: int) -> str:
+    """The card's line on machine drafts (each gold record's ``drafted_by``): which
+    documents were reviewed from which source's layers, the rest from nothing."""
+    if not drafted:
+        return f"none: all {documents} document(s) were annotated from an empty draft."
+    listed = "; ".join(f"`{doc_id}` from {source} ({', '.join(layers)})" for doc_id, source, layers in drafted)
+    return f"{listed}; the other {documents - len(drafted)} document(s) from an empty draft."
+
+
 def citation_bibtex(release: Release) -> str:
     c = release.citation
     return "\n".join([
@@ -310,6 +320,7 @@ def render_card(release: Release, splits: list[Split], digest: str) -> str:
         referenced=sum(d.source is not None for d in docs),
         selection_chosen=chosen,
         selection_skipped=skipped,
+        drafts=drafts_statement(stats["drafted_by"], stats["documents"]),
         entity_table=_markdown_table(stats["entity_mentions"], "entity label"),
         entities=stats["entities"],
         quote_table=_markdown_table(stats["quotations"], "quotation kind"),

@@ -116,6 +116,14 @@ class Source(_Record):
     path: str = Field(pattern=r"^[A-Za-z0-9_./-]+$", description="The file's path inside the fetched corpus.")
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the file's bytes.")
 
+class DraftedBy(_Record):
+    """Which machine source drafted a gold record, and which layers it filled
+    (GUIDELINES §4, §7): kept after review, so that the gold never silently
+    leans toward a system scored on it."""
+
+    source: str = Field(min_length=1)
+    layers: list[str] = Field(min_length=1)
+
 
 class Document(_Record):
     """One document. A layer set to ``None`` (or left out) is a layer the system
@@ -131,6 +139,7 @@ class Document(_Record):
     entities: list[EntityMention] | None = None
     quotes: list[Quote] | None = None
     events: list[EventMention] | None = None
+    drafted_by: DraftedBy | None = Field(default=None, description="Gold only: the draft source and layers the annotators started from.")
 
 
 LAYERS: tuple[str, ...] = ("entities", "quotes", "events")

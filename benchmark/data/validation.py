@@ -15,6 +15,8 @@ at most ``MAX_REPORTED_ERRORS`` errors kept, then a count of the rest.
 from __future__ import annotations
 
 import json
+import unicodedata
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -23,10 +25,12 @@ from pydantic import ValidationError
 
 from benchmark import paths
 from benchmark.data import references
+from benchmark.data.alignment import tokenize
 from benchmark.data.corpus import SeedDocument
 from benchmark.data.schema import (
     ENTITY_LABELS,
     EVENT_ROLES,
+    LAYERS,
     QUOTE_KINDS,
     Document,
     Span,
@@ -69,6 +73,14 @@ class _Checker:
     def __init__(self, doc: Document, file: str, record: str, gold: bool):
         self.doc, self.file, self.record, self.gold = doc, file, record, gold
         self.errors: list[DataError] = []
+        self._tokens: tuple[list[int], list[int]] | None = None
+
+    def token_edges(self) -> tuple[list[int], list[int]]:
+        """Starts and ends of the canonical tokens, made once per record (only gold asks)."""
+        if self._tokens is None:
+            tokens = tokenize(self.doc.text)
+            self._tokens = ([a for a, _ in tokens], [b for _, b in tokens])
+        return self._tokens
 
     def error(self, field: str, message: str) -> None:
         self.errors.append(DataError(self.file, self.record, field, message))
@@ -89,6 +101,27 @@ class _Checker:
             self.error(field + ".text", f"span text {span.text!r} differs from the text at [{span.start}, {span.end}): {covered!r}")
         if covered != covered.strip():
             self.error(field, f"span {covered!r} starts or ends with whitespace")
+        elif self.gold:
+            self.span_edges(span, covered, field)
+
+    def span_edges(self, span: Span, covered: str, field: str) -> None:
+        """GUIDELINES §0.3 for gold: no punctuation at either end, no word cut. A
+        prediction is widened to the tokens it covers when scored, so only gold
+        (and what an import makes into gold) is held to it."""
+        for side, char in (("starts", covered[0]), ("ends", covered[-1])):
+            if unicodedata.category(char).startswith("P"):
+                self.error(field, f"span [{span.start}, {span.end}) {covered!r} {side} with punctuation {char!r} (GUIDELINES §0.3)")
+        starts, ends = self.token_edges()
+        for offset, edges, side in ((span.start, starts, "starts"), (span.end, ends, "ends")):
+            i = bisect_left(edges, offset)
+            if i == len(edges) or edges[i] != offset:
+                word = self._token_at(offset if side == "starts" else offset - 1)
+                self.error(field, f"span [{span.start}, {span.end}) {covered!r} {side} inside the word {word!r}: it cuts a canonical token (GUIDELINES §0.3)")
+
+    def _token_at(self, position: int) -> str:
+        starts, ends = self.token_edges()
+        i = bisect_left(ends, position + 1)
+        return self.doc.text[starts[i] : ends[i]] if i < len(starts) and starts[i] <= position else self.doc.text[position]
 
     def ids(self) -> None:
         items = [("entities", m.id) for m in self.doc.entities or []]
@@ -113,6 +146,16 @@ class _Checker:
         for ident, n in sorted(Counter(i for _, i in items if i is not None).items()):
             if n > 1 and len({layer for layer, j in items if j == ident}) > 1:
                 self.error("id", f"id {ident!r} is used in several layers")
+
+    def provenance(self) -> None:
+        drafted = self.doc.drafted_by
+        if drafted is None:
+            return
+        for i, layer in enumerate(drafted.layers):
+            if layer not in LAYERS:
+                self.error(f"drafted_by.layers[{i}]", f"unknown layer {layer!r}; known: {', '.join(LAYERS)}")
+        if len(set(drafted.layers)) != len(drafted.layers):
+            self.error("drafted_by.layers", "a layer is listed twice")
 
     def duplicates(self, field: str, keys: list[tuple], what: str) -> set[int]:
         """An exact duplicate within a layer is refused: scoring counts every unit it
@@ -203,6 +246,7 @@ def check_document(doc: Document, *, file: str, record: str, gold: bool, referen
         if gold and doc.date != reference.date:
             checker.error("date", f"{doc.date!r} differs from the seed header's {reference.date!r}")
     checker.ids()
+    checker.provenance()
     checker.entities()
     checker.quotes()
     checker.events()

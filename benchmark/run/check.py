@@ -265,8 +265,60 @@ def check_track(track: str, cfg: dict, tolerances: dict, extra_overrides: list[s
     return differences
 
 
+# The README's statement of each split's size, near its top (flattened whitespace):
+# **The test set today: 1 article, 9 sentences, 332 tokens** (dataset newsbench-fr 0.1.0; ...
+# then "29 entity mentions, 7 quotations, 12 event mentions".
+_SIZE_HEAD = re.compile(r"\*\*The (\w+) set today: (\d+) articles?, (\d+) sentences, (\d+) tokens\*\* \(dataset (\S+) (\S+);")
+_SIZE_UNITS = re.compile(r"(\d+) entity mentions, (\d+) quotations, (\d+) event mentions")
+_HEAD_FIELDS = ("documents", "sentences", "tokens", "name", "version")
+_UNIT_FIELDS = ("entity_mentions", "quotations", "event_mentions")
+
+
+def card_sizes(card: dict) -> dict[str, dict]:
+    """Each split's size block in the card's ``newsbench`` block: ``size`` itself
+    for a card of one (test) split, ``size.SPLIT`` for a card of several."""
+    size = card.get("size") if isinstance(card.get("size"), dict) else {}
+    if "documents" in size:
+        return {"test": size}
+    return {split: block for split, block in size.items() if isinstance(block, dict)}
+
+
+def readme_size_differences(readme: str, card: dict, where: str = "README.md") -> list[Difference]:
+    """The README's size sentences against the built card: a release that changes
+    the data must change them too, or the README states the old test set."""
+    flat = " ".join(readme.split())
+    stated = {m.group(1): m for m in _SIZE_HEAD.finditer(flat)}
+    differences = []
+    for split, size in card_sizes(card).items():
+        head = stated.get(split)
+        if head is None:
+            differences.append(Difference(where, f"size.{split}", "not stated",
+                                          f"add '**The {split} set today: N articles, N sentences, N tokens** (dataset NAME VERSION; ...'"))
+            continue
+        expected = {**size, "name": card.get("name"), "version": card.get("version")}
+        found = dict(zip(_HEAD_FIELDS, head.groups()[1:]))
+        units = _SIZE_UNITS.search(flat, head.end())
+        found.update(zip(_UNIT_FIELDS, units.groups()) if units else ((f, "not stated") for f in _UNIT_FIELDS))
+        for key, value in found.items():
+            if str(expected.get(key)) != value:
+                differences.append(Difference(where, f"size.{split}.{key}", value, str(expected.get(key))))
+    for split in sorted(set(stated) - set(card_sizes(card))):
+        differences.append(Difference(where, f"size.{split}", "stated", "no such split in the dataset card"))
+    return differences
+
+
+def check_readme() -> list[Difference]:
+    readme = paths.ROOT / "README.md"
+    try:
+        card = dataset.card_metadata()
+    except DataError as exc:
+        return [Difference("README.md", "size", "", f"cannot read the dataset card: {exc.message}")]
+    return readme_size_differences(readme.read_text(encoding="utf-8"), card)
+
+
 def check_files() -> list[Difference]:
     differences = [Difference("dataset", str(p.relative_to(paths.ROOT)), "committed", "stale: run `python -m benchmark build`") for p in dataset.stale_files()]
+    differences += check_readme()
     differences += [
         Difference("leaderboard", str(p.relative_to(paths.ROOT)), "committed", "stale: run `python -m benchmark leaderboard`")
         for p in leaderboard.stale_files()
@@ -291,5 +343,5 @@ def main(overrides: list[str]) -> int:
         print(f"check failed: {len(differences)} difference(s). Fix the cause, or re-publish deliberately "
               "(python -m benchmark run model=NAME publish=replace) and review the diff of leaderboard/.")
         return 1
-    print("check passed: every published metric reproduced, dataset and leaderboard fresh")
+    print("check passed: every published metric reproduced, dataset, leaderboard and the README's size fresh")
     return 0

@@ -161,9 +161,13 @@ def export(docs: list[Document], out_dir: Path) -> dict[Path, bytes]:
 # --------------------------------------------------------------------------- import
 
 _T = re.compile(r"(T\d+)\t(\S+) (\d+ \d+(?:;\d+ \d+)*)\t(.*)")
-_E = re.compile(r"(E\d+)\t(\S+):(T\d+)((?: \S+:[TE]\d+)*) *")
-_R = re.compile(r"(R\d+)\t(\S+) Arg1:(\S+) Arg2:(\S+) *")
-_A = re.compile(r"(A\d+)\t(\S+) (\S+)(?: (\S+))? *")
+# brat keeps a line's "tail" after its last field and writes it back: a relation
+# drawn in its interface gets a tail of one TAB (``BinaryRelationAnnotation(...,
+# '\t')`` in brat's annotator.py), an event a space; so trailing spaces and TABs
+# are accepted after the last field of E, R and A lines.
+_E = re.compile(r"(E\d+)\t(\S+):(T\d+)((?: \S+:[TE]\d+)*)[ \t]*")
+_R = re.compile(r"(R\d+)\t(\S+) Arg1:(\S+) Arg2:(\S+)[ \t]*")
+_A = re.compile(r"(A\d+)\t(\S+) (\S+)(?: (\S+))?[ \t]*")
 _NOTE = re.compile(r"(#\d+)\t(\S+) (\S+)\t?(.*)")
 
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
@@ -162,6 +163,44 @@ def export(docs: list[Document], out_dir: Path, model_version: str = MODEL_VERSI
 
 # --------------------------------------------------------------------------- import
 
+@dataclass(frozen=True)
+class Choice:
+    """Which annotation to import from a task that has several (two annotators
+    on one task is Label Studio's usual set-up): an index into the task's
+    ``annotations`` list, or the annotator, matched to each one's ``completed_by``."""
+
+    annotator: str | None = None
+    index: int | None = None
+
+
+def _identities(completed_by: object) -> set[str]:
+    """Every name ``completed_by`` answers to, case-folded: Label Studio exports the
+    user's id, or (with user details) an object with id, email, username, names."""
+    if isinstance(completed_by, dict):
+        values = [completed_by.get(k) for k in ("id", "email", "username", "first_name")]
+        email = completed_by.get("email")
+        if isinstance(email, str):
+            values.append(email.split("@", 1)[0])
+        names = [completed_by.get(k) for k in ("first_name", "last_name")]
+        if all(isinstance(n, str) and n for n in names):
+            values.append(" ".join(names))
+    else:
+        values = [completed_by]
+    return {str(v).casefold() for v in values if isinstance(v, (str, int)) and not isinstance(v, bool) and str(v)}
+
+
+def _shown_annotator(completed_by: object) -> str:
+    if isinstance(completed_by, dict):
+        parts = [str(completed_by[k]) for k in ("email", "username", "id") if completed_by.get(k) not in (None, "")]
+        return " / ".join(dict.fromkeys(parts)) or "unknown"
+    return "unknown" if completed_by is None else str(completed_by)
+
+
+def _choices(listed: list, submitted: list[int]) -> str:
+    shown = ", ".join(f"[{i}] completed_by {_shown_annotator(listed[i].get('completed_by'))}" for i in submitted)
+    return f"the submitted annotations are: {shown}" if shown else "the task has no submitted annotation"
+
+
 class _Reader:
     """One task of an export back to a record, collecting located errors."""
 
@@ -183,19 +222,42 @@ class _Reader:
     def error(self, item: str | None, message: str) -> None:
         self.errors.append(DataError(self.file, self.where, item, message))
 
-    def annotation(self) -> list | None:
+    def annotation(self, choice: Choice) -> list | None:
         if not isinstance(self.doc_id, str) or not isinstance(self.text, str):
             self.error("data", "a task needs data.doc_id and data.text (export the tasks made by `python -m benchmark export`)")
             return None
-        annotations = [a for a in self.task.get("annotations") or [] if isinstance(a, dict) and not a.get("was_cancelled")]
-        if len(annotations) != 1:
-            self.error("annotations", f"expected one submitted annotation, found {len(annotations)} (import one annotator's export at a time)")
+        listed = self.task.get("annotations") or []
+        submitted = [i for i, a in enumerate(listed) if isinstance(a, dict) and not a.get("was_cancelled")]
+        index = self.select(listed, submitted, choice)
+        if index is None:
             return None
-        result = annotations[0].get("result")
+        result = listed[index].get("result")
         if not isinstance(result, list):
-            self.error("annotations[0].result", "expected a list of results")
+            self.error(f"annotations[{index}].result", "expected a list of results")
             return None
         return result
+
+    def select(self, listed: list, submitted: list[int], choice: Choice) -> int | None:
+        """Which annotation of the task to import: the one at ``--annotation-index``,
+        else the only submitted one, else the one ``completed_by`` the annotator."""
+        if choice.index is not None:
+            if choice.index not in submitted:
+                self.error("annotations", f"--annotation-index {choice.index}: no submitted annotation there; {_choices(listed, submitted)}")
+                return None
+            return choice.index
+        if len(submitted) == 1:
+            return submitted[0]
+        if not submitted:
+            self.error("annotations", "no submitted annotation (every one is missing or cancelled)")
+            return None
+        mine = [i for i in submitted if choice.annotator is not None and choice.annotator.casefold() in _identities(listed[i].get("completed_by"))]
+        if len(mine) == 1:
+            return mine[0]
+        why = (f"{len(mine)} of them completed by {choice.annotator!r}" if mine
+               else f"none completed by {choice.annotator!r}" if choice.annotator is not None else "no annotator given")
+        self.error("annotations", f"{len(submitted)} submitted annotations, {why}: choose one with --annotator NAME "
+                                  f"(matched to completed_by) or --annotation-index N; {_choices(listed, submitted)}")
+        return None
 
     def span(self, item: str, value: object) -> tuple[int, int] | None:
         table = _code_points(self.text)
@@ -376,8 +438,10 @@ class _Reader:
         }
 
 
-def read(path: Path, seeds: Mapping[str, SeedDocument]) -> list[Document]:
-    """Label Studio's JSON export (a list of tasks) back to checked gold records."""
+def read(path: Path, seeds: Mapping[str, SeedDocument], choice: Choice | None = None) -> list[Document]:
+    """Label Studio's JSON export (a list of tasks) back to checked gold records;
+    ``choice`` picks the annotation of a task that has several."""
+    choice = choice or Choice()
     try:
         tasks = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -391,7 +455,7 @@ def read(path: Path, seeds: Mapping[str, SeedDocument]) -> list[Document]:
     docs, errors, seen = [], [], {}
     for number, task in enumerate(tasks, start=1):
         reader = _Reader(str(path), number, task if isinstance(task, dict) else {}, seeds)
-        result = reader.annotation()
+        result = reader.annotation(choice)
         seed = seeds.get(reader.doc_id) if isinstance(reader.doc_id, str) else None
         if result is not None and seed is None:
             reader.error("data.doc_id", "no seed document has this id (add the article first)")
