@@ -144,7 +144,7 @@ def test_add_source_references_the_article_with_id_date_split_and_an_entity_draf
     rows = selection.read()
     assert [(r.rank, r.split, r.path, r.id) for r in rows] == [(1, "test", TEST_PATH, test.seed.id), (2, "dev", DEV_PATH, dev.seed.id)]
     draft = json.loads(test.draft_path.read_text(encoding="utf-8"))
-    assert draft["draft"]["provenance"] == "winer-fr entities" and "text" not in draft
+    assert draft["draft"]["source"] == "winer-fr entities" and draft["draft"]["layers"] == ["entities"] and "text" not in draft
     assert all(set(m) == {"id", "start", "end", "label", "entity"} for m in draft["entities"])
     # The .ann's Date is not scored; the two Quimperlé are one entity id, by (label, text).
     assert [m["label"] for m in draft["entities"]] == ["LOC", "LOC", "PER", "ORG", "PER"]
