@@ -404,7 +404,6 @@ def plan_references(corpus: str, items: Sequence[str], *, split: str | None = No
     listed = {r.path: r for r in rows}
     ids, by_digest = _known_texts()
     index = max((int(m.group(1)) for i in ids if (m := _SEED_ID.match(i))), default=-1) + 1
-    rank = selection.next_rank(rows) if rank is None else rank
     errors: list[DataError] = []
     planned: list[NewReference] = []
     for item in items:
@@ -429,8 +428,8 @@ def plan_references(corpus: str, items: Sequence[str], *, split: str | None = No
         by_digest[digest] = f"{new_id} (added by this command)"
         source = Source(corpus=corpus, path=f"{stem}.txt", sha256=hashlib.sha256(data).hexdigest())
         row_split = split or winer.SPLIT_OF_YEAR.get(stem[:4], "test")
-        row = selection.Row(rank, row_split, stem, new_id, "")
-        rank += 1
+        row_rank = selection.next_rank(rows + [p.row for p in planned], row_split) if rank is None else rank + len(planned)
+        row = selection.Row(row_rank, row_split, stem, new_id, "")
         listed[stem] = row
         planned.append(NewReference(SeedDocument(new_id, references.date_of(source), text, source), row, folder))
     if errors:
@@ -483,6 +482,7 @@ def skip_candidate(corpus: str, item: str, reason: str, *, split: str | None = N
         raise DataErrors([DataError(item, None, "path", f"already in {paths.SELECTION_FILE.name}")])
     if not reason.strip() or "\t" in reason or "\n" in reason:
         raise DataErrors([DataError("command line", None, "--skip", "the reason is one line of text (no tab)")])
-    row = selection.Row(selection.next_rank(rows) if rank is None else rank, split or winer.SPLIT_OF_YEAR.get(stem[:4], "test"), stem, "", reason.strip())
+    row_split = split or winer.SPLIT_OF_YEAR.get(stem[:4], "test")
+    row = selection.Row(selection.next_rank(rows, row_split) if rank is None else rank, row_split, stem, "", reason.strip())
     atomic_write_text(paths.SELECTION_FILE, selection.render(rows + [row]))
     return row

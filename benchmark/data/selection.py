@@ -7,7 +7,8 @@ dataset card. One tab-separated file does all three: a chosen row names its
 document id and split, a skipped row its reason. Seeds (``seeds/*.txt``) are not
 listed: they are all ``test``.
 
-Columns: ``rank`` (position in the selection list), ``split`` (dev or test),
+Columns: ``rank`` (position in the selection list of its split: the list ranks its
+``test`` and ``dev`` candidates separately, so a rank is unique within a split), ``split`` (dev or test),
 ``path`` (the article in WiNER-fr, without suffix: ``2017/10/2017_10_19-002``),
 ``id`` (our document id; empty when skipped), ``skipped`` (the reason; empty when
 chosen). Lines starting with ``#`` are comments.
@@ -64,7 +65,7 @@ def _parse(line: str, number: int, file: str) -> Row:
 
 
 def read(path: Path | None = None) -> list[Row]:
-    """Every row, checked: known columns and splits, no rank, path or id twice."""
+    """Every row, checked: known columns and splits, no (split, rank), path or id twice."""
     path = paths.SELECTION_FILE if path is None else path
     file = str(path)
     if not path.is_file():
@@ -84,7 +85,7 @@ def read(path: Path | None = None) -> list[Row]:
             rows.append(_parse(line, number, file))
         except DataError as exc:
             errors.append(exc)
-    for name, values in (("rank", [r.rank for r in rows]), ("path", [r.path for r in rows]), ("id", [r.id for r in rows if r.id])):
+    for name, values in (("rank", [f"{r.split} {r.rank}" for r in rows]), ("path", [r.path for r in rows]), ("id", [r.id for r in rows if r.id])):
         errors += [DataError(file, None, name, f"{value} is listed {n} times") for value, n in sorted(Counter(values).items()) if n > 1]
     if errors:
         raise DataErrors(errors)
@@ -92,7 +93,7 @@ def read(path: Path | None = None) -> list[Row]:
 
 
 def render(rows: list[Row]) -> str:
-    lines = [f"{r.rank}\t{r.split}\t{r.path}\t{r.id}\t{r.skipped}\n" for r in sorted(rows, key=lambda r: r.rank)]
+    lines = [f"{r.rank}\t{r.split}\t{r.path}\t{r.id}\t{r.skipped}\n" for r in sorted(rows, key=lambda r: (SPLITS.index(r.split), r.rank))]
     return HEADER + "".join(lines)
 
 
@@ -111,8 +112,9 @@ def split_of(ident: str, referenced: bool, splits: dict[str, str], file: str) ->
     return splits[ident]
 
 
-def next_rank(rows: list[Row]) -> int:
-    return max((r.rank for r in rows), default=0) + 1
+def next_rank(rows: list[Row], split: str) -> int:
+    """The next rank in ``split``'s part of the selection list."""
+    return max((r.rank for r in rows if r.split == split), default=0) + 1
 
 
 def check_ids(rows: list[Row], referenced: set[str]) -> list[DataError]:
