@@ -12,6 +12,7 @@ dropped.
 
 from __future__ import annotations
 
+import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,8 +23,9 @@ import spacy
 TOKENIZER_NAME = "spacy.blank('fr')"
 # Revision of what this module does on top of spaCy's tokens; part of the
 # version string, hence of the dataset fingerprint. 2: the hyphen of an
-# inverted subject pronoun is split off (GUIDELINES §2.4).
-TOKENIZER_REVISION = 2
+# inverted subject pronoun is split off (GUIDELINES §2.4). 3: marks glued to a
+# word are split off it (``_glued_marks``), so that a name's span ends on a token edge.
+TOKENIZER_REVISION = 3
 # Subject clitics that follow their verb in an inversion (*dit-il*, *a-t-elle*,
 # *estime-t-on*): spaCy keeps the hyphen on them (``-il``); the guidelines make
 # the bare pronoun the speaker, so it must be a whole token.
@@ -53,8 +55,38 @@ def tokenize(text: str) -> list[tuple[int, int]]:
         if _is_inverted_pronoun(text, start, end, tokens):
             tokens += [(start, start + 1), (start + 1, end)]
         else:
-            tokens.append((start, end))
+            tokens += _glued_marks(text, start, end)
     return tokens
+
+
+def _is_mark(char: str) -> bool:
+    """A character spaCy may glue to a word that never belongs to a name: a format
+    character (soft hyphen U+00AD, direction marks U+200E/U+200F), a quotation
+    mark or single guillemet (‹ ›), a dash or hyphen, an elision's apostrophe
+    (``l'``, ``J’``: the elided word is a token of its own)."""
+    return unicodedata.category(char) in ("Cf", "Pi", "Pf", "Pd") or char in "‹›«»\"“”„'"
+
+
+def _glued_marks(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A token with marks glued to its word split into the marks and the word
+    (``‹Suisse›`` → ``‹ Suisse ›``, ``\u00adSaturne``, ``Wales\u200f``), and an
+    initial's period split off (``L.`` → ``L .``): a name's span then ends on a
+    token edge (GUIDELINES §0.3). Tokens without a letter or digit stay whole."""
+    word = text[start:end]
+    if not any(c.isalnum() for c in word):
+        return [(start, end)]
+    lead = 0
+    while lead < len(word) and _is_mark(word[lead]):
+        lead += 1
+    trail = len(word)
+    while trail > lead and _is_mark(word[trail - 1]):
+        trail -= 1
+    if trail - lead == 2 and word[lead].isupper() and word[lead + 1] == ".":
+        trail -= 1  # an initial: "L." -> "L" "."
+    pieces = [(start + i, start + i + 1) for i in range(lead)]
+    pieces.append((start + lead, start + trail))
+    pieces += [(start + i, start + i + 1) for i in range(trail, len(word))]
+    return pieces
 
 
 def _is_inverted_pronoun(text: str, start: int, end: int, before: Sequence[tuple[int, int]]) -> bool:
