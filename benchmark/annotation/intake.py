@@ -191,12 +191,12 @@ def make_drafts(new: Sequence[NewSeed], model: str | None) -> list[str]:
         source = f"extractor {extractor.name} (configs/model/{model}.yaml)"
         if [d.id for d in predicted] != [s.id for s in seeds]:
             raise DataErrors([DataError(source, None, "id", "must return one record per input document, in input order")])
-        errors = [e for d, s in zip(predicted, seeds) for e in check_document(d, file=source, record=d.id, gold=False, reference=s)]
+        errors = [e for d, s in zip(predicted, seeds, strict=True) for e in check_document(d, file=source, record=d.id, gold=False, reference=s)]
         if errors:
             raise DataErrors(errors)
         meta = {"status": "unreviewed", "model": model, "system": {"name": extractor.name, "version": extractor.version}}
     drafts = []
-    for doc, seed in zip(predicted, seeds):
+    for doc, seed in zip(predicted, seeds, strict=True):
         doc = _complete(Document.model_validate(dict(doc.model_dump(), date=seed.date)))
         drafts.append(gold_json(doc, meta))
     return drafts
@@ -208,7 +208,7 @@ def add(sources: Sequence[Path], *, draft_model: str | None = None, fix_cr: bool
     drafts = make_drafts(new, draft_model)
     for item in new:
         atomic_write_bytes(item.path, item.data)
-    for item, draft in zip(new, drafts):
+    for item, draft in zip(new, drafts, strict=True):
         atomic_write_text(item.draft_path, draft)
     return new
 

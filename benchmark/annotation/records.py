@@ -99,7 +99,8 @@ def token_alignment_errors(doc: Document, file: str) -> list[DataError]:
         for start, end, label in projection.projected:
             errors.append(DataError(file, doc.id, layer.source, f"{label} span [{start}, {end}) {doc.text[start:end]!r} cuts a canonical token"))
         for start, end, label in projection.dropped:
-            errors.append(DataError(file, doc.id, layer.source, f"{label} span [{start}, {end}) {doc.text[start:end]!r} overlaps another span of the {layer.feature} layer"))
+            errors.append(DataError(file, doc.id, layer.source,
+                                    f"{label} span [{start}, {end}) {doc.text[start:end]!r} overlaps another span of the {layer.feature} layer"))
     return errors
 
 

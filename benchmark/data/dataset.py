@@ -311,7 +311,8 @@ def card_metadata(path: Path | None = None) -> dict:
     try:
         block = _card_header(text)["newsbench"]
     except (ValueError, TypeError, KeyError, yaml.YAMLError) as exc:
-        raise DataError(str(path), None, "newsbench", f"no readable dataset metadata in the card's YAML header ({type(exc).__name__}): run `python -m benchmark build`") from None
+        raise DataError(str(path), None, "newsbench",
+                        f"no readable dataset metadata in the card's YAML header ({type(exc).__name__}): run `python -m benchmark build`") from None
     if not isinstance(block, dict) or not all(isinstance(block.get(k), str) for k in ("fingerprint", "version", "data_sha256")):
         raise DataError(str(path), None, "newsbench", "fingerprint, version or data_sha256 missing: run `python -m benchmark build`")
     return block
@@ -337,7 +338,8 @@ def load_verified(directory: Path | None = None) -> tuple[Dataset, dict]:
     now = current_fingerprint()
     if card["fingerprint"] != now:
         raise DataError(str(card_file), None, "newsbench.fingerprint",
-                        f"the package was built from other sources ({card['fingerprint'][:12]}) than those on disk ({now[:12]}): run `python -m benchmark build`")
+                        f"the package was built from other sources ({card['fingerprint'][:12]}) than those on disk ({now[:12]}): "
+                        "run `python -m benchmark build`")
     data = read_bounded(data_file, MAX_PACKAGE_FILE_BYTES)
     if hashlib.sha256(data).hexdigest() != card["data_sha256"]:
         raise DataError(str(data_file), None, None, f"differs from the file {card_file.name} was built with: run `python -m benchmark build`")

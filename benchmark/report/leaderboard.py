@@ -21,6 +21,7 @@ import json
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 from benchmark import paths
@@ -116,7 +117,7 @@ def rank_bands(ranked: list[tuple[str, str, dict]], metric: str, settings: Setti
     if errors:
         raise DataErrors(errors)
     tests: list[tuple[float | None, float | None, str | None]] = []
-    for (_, _, data_a), (_, _, data_b), a, b in zip(ranked, ranked[1:], units, units[1:]):
+    for ((_, _, data_a), (_, _, data_b)), (a, b) in zip(pairwise(ranked), pairwise(units), strict=True):
         difference = None
         values = (data_a.get("metrics") or {}).get(metric), (data_b.get("metrics") or {}).get(metric)
         if all(_is_number(v) for v in values):
@@ -131,7 +132,7 @@ def rank_bands(ranked: list[tuple[str, str, dict]], metric: str, settings: Setti
     tested = [p for _, p, _ in tests if p is not None]
     adjusted = iter(holm(tested))
     pairs, bands = [], [1] if ranked else []
-    for ((name_a, _, _), (name_b, _, _)), (difference, p, note) in zip(zip(ranked, ranked[1:]), tests):
+    for ((name_a, _, _), (name_b, _, _)), (difference, p, note) in zip(pairwise(ranked), tests, strict=True):
         p_holm = next(adjusted) if p is not None else None
         significant = p_holm is not None and p_holm <= settings.alpha
         pairs.append(Adjacent(name_a, name_b, difference, p, p_holm, significant, note))
@@ -294,13 +295,13 @@ def _csv(rows: list[dict], cols: tuple[tuple[str, str], ...] | None = None) -> s
     header = ["rank", "system", "version", "status"]
     for metric, _ in cols:
         header += [metric, f"{metric}.low", f"{metric}.high"]
-    writer.writerow(header + ["fingerprint", "command"])
+    writer.writerow([*header, "fingerprint", "command"])
     for row in rows:
         line = [row["rank"] if row["rank"] is not None else "", row["system"], row["version"], row["status"]]
         for metric, _ in cols:
             interval = row["intervals"][metric] or {}
             line += [_blank(row["metrics"][metric]), _blank(interval.get("low")), _blank(interval.get("high"))]
-        writer.writerow([csv_cell(cell) for cell in line + [row["fingerprint"], row["command"]]])
+        writer.writerow([csv_cell(cell) for cell in [*line, row["fingerprint"], row["command"]]])
     return buffer.getvalue()
 
 
@@ -363,7 +364,7 @@ def _bands_markdown(current: list[Entry], ranking, heading: str = "## Rank bands
                   f"attainable p-value after Holm is {ranking.floor:.3g}.", ""]
     lines += [f"| Band | System | {title} | Next system | Difference (points) | p | p (Holm) |",
               "| ---: | --- | ---: | --- | ---: | ---: | ---: |"]
-    for entry, band, pair in zip(current, ranking.bands, ranking.pairs + [None]):
+    for entry, band, pair in zip(current, ranking.bands, [*ranking.pairs, None], strict=True):
         tail = "| | | |"
         if pair is not None and pair.p_value is None:
             tail = f"| {_signed(pair.difference)} | {pair.note} | |"
@@ -393,7 +394,7 @@ def _markdown(current: list[Entry], ranks: list[int], stale: list[Entry], card: 
         "| Rank | System | Version | " + " | ".join(title for _, title in columns()) + " |",
         "| ---: | --- | --- | " + " | ".join("---:" for _ in columns()) + " |",
     ]
-    for rank, entry in zip(ranks, current):
+    for rank, entry in zip(ranks, current, strict=True):
         cells = " | ".join(_cell(entry, metric) for metric, _ in columns())
         lines.append(f"| {rank} | {md_text(entry.name)} | {md_text(entry.version)} | {cells} |")
     if ranking is not None and current:
@@ -431,7 +432,7 @@ def _board(current: list[Entry], stale: list[Entry], ranks: list[int], ranking, 
            cols: tuple[tuple[str, str], ...] | None = None) -> dict:
     """leaderboard.json of one track."""
     cols = columns() if cols is None else cols
-    rows = [dict(_row_json(rank, e, cols), status="current", band=band) for rank, e, band in zip(ranks, current, ranking.bands)]
+    rows = [dict(_row_json(rank, e, cols), status="current", band=band) for rank, e, band in zip(ranks, current, ranking.bands, strict=True)]
     rows += [dict(_row_json(None, e, cols), status="stale") for e in stale]
     return {
         "dataset": dataset,
@@ -442,7 +443,7 @@ def _board(current: list[Entry], stale: list[Entry], ranks: list[int], ranking, 
         "bands": {
             "metric": HEADLINE,
             "test": "paired approximate randomization, Holm over the adjacent pairs",
-            "systems": {e.name: band for e, band in zip(current, ranking.bands)},
+            "systems": {e.name: band for e, band in zip(current, ranking.bands, strict=True)},
             "adjacent": [
                 {"a": p.a, "b": p.b, "difference": _number(p.difference), "p_value": _number(p.p_value),
                  "p_holm": _number(p.p_holm), "significant": p.significant, "note": p.note}
@@ -494,7 +495,7 @@ def _track_markdown(key: str, card: dict, current: list[Entry], ranks: list[int]
         "| Rank | System | Version | " + " | ".join(title for _, title in columns) + " |",
         "| ---: | --- | --- | " + " | ".join("---:" for _ in columns) + " |",
     ]
-    for rank, entry in zip(ranks, current):
+    for rank, entry in zip(ranks, current, strict=True):
         lines.append(f"| {rank} | {md_text(entry.name)} | {md_text(entry.version)} | " + " | ".join(_cell(entry, m) for m, _ in columns) + " |")
     if not current:
         lines.append("| | (no current result) | | " + " | ".join("" for _ in columns) + " |")

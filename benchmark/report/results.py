@@ -141,7 +141,7 @@ class UnitsBlock(_Model):
         return self
 
     def totals(self) -> list[float]:
-        return [float(sum(column)) for column in zip(*self.counts)] if self.counts else [0.0] * WIDTH[self.kind]
+        return [float(sum(column)) for column in zip(*self.counts, strict=True)] if self.counts else [0.0] * WIDTH[self.kind]
 
     def value(self) -> float:
         """The metric these counts make (0 when nothing was counted, as the scorer gives)."""

@@ -136,7 +136,8 @@ def _band_section(board: dict) -> str:
         if isinstance(p, dict)
     ]
     table = _table(
-        [("System", "text"), ("Next system", "text"), ("Difference (points)", "number"), ("p", "number"), ("p (Holm)", "number"), ("Significant", "text"), ("Note", "text")],
+        [("System", "text"), ("Next system", "text"), ("Difference (points)", "number"), ("p", "number"), ("p (Holm)", "number"),
+         ("Significant", "text"), ("Note", "text")],
         lines, sortable=False,
     ) if lines else ""
     return (
@@ -231,7 +232,8 @@ def _index(board: dict, card: dict, title: str = "newsbench leaderboard", tracks
     body.append(_band_section(board))
     body += [
         "</section>",
-        '<section><h2>Headline scores</h2><p><img class="plot" src="plot.svg" alt="Headline scores of the current systems with their 95% intervals"></p></section>',
+        '<section><h2>Headline scores</h2><p><img class="plot" src="plot.svg" '
+        'alt="Headline scores of the current systems with their 95% intervals"></p></section>',
         "<section><h2>Reproducing a row</h2><p>From the repository root, after the README's setup:</p><ul>",
         *[f"<li>{_system_link(r['system'], '')}: <code>{esc(r['command'])} publish=replace</code></li>" for r in current],
         "</ul></section>",
@@ -314,7 +316,7 @@ def _leaf_rows(table, path: tuple[str, ...] = ()):
         yield path, scalars
     for key, value in table.items():
         if isinstance(value, dict):
-            yield from _leaf_rows(value, path + (str(key),))
+            yield from _leaf_rows(value, (*path, str(key)))
 
 
 def _scalar_cell(value) -> str:
@@ -398,7 +400,7 @@ def _errors_section(data: dict, system: str) -> str:
         if not isinstance(block, dict):
             continue
         labels = block.get("labels") if isinstance(block.get("labels"), dict) else {}
-        rows = [("(all)", block.get("total") or {})] + sorted(labels.items())
+        rows = [("(all)", block.get("total") or {}), *sorted(labels.items())]
         seen = {c for _, counts in rows if isinstance(counts, dict) for c in counts}
         classes = [c for c in ERROR_CLASSES if c in seen] + sorted(seen - set(ERROR_CLASSES))
         lines = [

@@ -12,6 +12,7 @@ that wrote no results is listed as such.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,7 @@ def summary_tables(sweep_dir: Path) -> list:
     for metric in HEADLINES:
         pairs.add_column(metric, justify="right")
     notes: list[str] = []
-    for (a, label_a), (b, label_b) in zip(zip(scored, labels), list(zip(scored, labels))[1:]):
+    for (a, label_a), (b, label_b) in pairwise(zip(scored, labels, strict=True)):
         head = Text(f"{label_a} − {label_b}")
         if a is None or b is None:
             pairs.add_row(head, "no units: re-run with the current version")

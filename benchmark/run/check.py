@@ -277,7 +277,7 @@ def check_files() -> list[Difference]:
 def format_differences(differences: list[Difference]) -> str:
     rows = [("system", "metric", "published", "now")] + [(d.system, d.metric, str(d.published), str(d.now)) for d in differences]
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)
 
 
 def main(overrides: list[str]) -> int:

@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import hydra
@@ -126,7 +126,7 @@ def _checked_predictions(extractor: Extractor, inputs: list[SeedDocument], predi
     if [d.id for d in predicted] != [d.id for d in inputs]:
         raise DataErrors([DataError(source, None, "id", "predictions must return one record per input document, in input order")])
     errors: list[DataError] = []
-    for doc, reference in zip(predicted, inputs):
+    for doc, reference in zip(predicted, inputs, strict=True):
         errors += check_document(doc, file=source, record=doc.id, gold=False, reference=reference)
     if errors:
         raise DataErrors(errors)
@@ -135,7 +135,7 @@ def _checked_predictions(extractor: Extractor, inputs: list[SeedDocument], predi
 
 def run_system(cfg: DictConfig, overrides: list[str]) -> RunOutput:
     """Load the configured track's split, run the configured extractor, score it."""
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     clock = time.perf_counter()
     loaded = tracks.load(OmegaConf.to_container(cfg.dataset, resolve=True))
     rows, gold = loaded.rows, loaded.gold
@@ -212,7 +212,7 @@ def job_problems(cfg: DictConfig, model: str | None) -> list[str]:
     try:
         mode = publish_mode(cfg.publish)
     except ValueError as exc:
-        return problems + [str(exc)]
+        return [*problems, str(exc)]
     track = tracks.track_of(cfg.dataset.name)
     if mode is not Publish.false and (track is None or cfg.dataset.split != "test"):
         problems.append(f"dataset {cfg.dataset.name} split {cfg.dataset.split}: only a registered track's test split is published (dev is for tuning)")
@@ -377,7 +377,7 @@ def _stop(exc: DataError | DataErrors, outcome: str) -> None:
 def hydra_entry(args: list[str] | None = None) -> int:
     args = sys.argv[1:] if args is None else args
     if "--help" in args or "-h" in args:
-        print(RUN_HELP.format(models=", ".join(builtin_models() + [PREDICTIONS_MODEL])))
+        print(RUN_HELP.format(models=", ".join([*builtin_models(), PREDICTIONS_MODEL])))
         return 0
     if "--hydra-help" not in args and "--info" not in args and "-i" not in args:
         problems = preflight(args)

@@ -61,7 +61,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from types import ModuleType
 
 import evaluate
@@ -94,13 +94,13 @@ def _null(sheet: _Sheet, layer: str) -> None:
         sheet.metrics[name] = None
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_metric(name: str) -> evaluate.EvaluationModule:
     """The public definition: an evaluate module loaded by local path."""
     return evaluate.load(str(paths.METRICS_DIR / name))
 
 
-@lru_cache(maxsize=None)
+@cache
 def metric_core(name: str) -> ModuleType:
     """The same module's file imported as plain Python, for its pure-python core."""
     path = paths.METRICS_DIR / name / f"{name}.py"
@@ -711,7 +711,7 @@ def _by_document(ids: list[str], counts: list[list], doc_ids: list[str]) -> list
     """Per-unit counts summed per document (every document, in corpus order, zeros included)."""
     width = len(counts[0]) if counts else 3
     sums = {doc_id: [0] * width for doc_id in doc_ids}
-    for unit_id, row in zip(ids, counts):
+    for unit_id, row in zip(ids, counts, strict=True):
         total = sums[unit_id.rsplit("#", 1)[0]]
         for i in range(width):
             total[i] += row[i]

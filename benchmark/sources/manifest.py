@@ -151,7 +151,8 @@ def parse(text: str, source: str) -> Manifest:
         if line.startswith("#"):
             key, tab, value = line[1:].partition("\t")
             if not tab or key not in HEADER_KEYS or key in header or not value:
-                errors.append(DataError(source, where, None, "malformed header line: expected '#KEY<TAB>VALUE', KEY one of " + ", ".join(HEADER_KEYS) + ", once each"))
+                errors.append(DataError(source, where, None,
+                                        "malformed header line: expected '#KEY<TAB>VALUE', KEY one of " + ", ".join(HEADER_KEYS) + ", once each"))
             else:
                 header[key] = value
             continue

@@ -34,7 +34,7 @@ import hashlib
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 from benchmark.data.corpus import SeedDocument
@@ -110,7 +110,7 @@ class Resource:
     sha256: str
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_resource(filename: str) -> Resource:
     """Read a lexicon shipped in ``benchmark/systems/resources``.
 

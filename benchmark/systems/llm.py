@@ -137,7 +137,8 @@ def load_template(name: str, path: str | Path) -> PromptTemplate:
         elif current is not None:
             sections[current].append(line)
     if "user" not in sections:
-        raise DataError(str(resolved), None, None, "a prompt template needs a '[user]' line, then the user message (and optionally a '[system]' section before it)")
+        raise DataError(str(resolved), None, None,
+                        "a prompt template needs a '[user]' line, then the user message (and optionally a '[system]' section before it)")
     user = "\n".join(sections["user"]).strip("\n")
     if user.count(PLACEHOLDER) != 1:
         raise DataError(str(resolved), None, "[user]", f"the user message must contain {PLACEHOLDER} exactly once (found {user.count(PLACEHOLDER)})")
@@ -546,7 +547,8 @@ class LLMExtractor(Extractor):
         self.api_key_env, self.mode = api_key_env, mode
         self.templates = _templates(mode, prompts or {})
         self.response_format = response_format
-        self.parameters = {"temperature": float(temperature), "seed": seed, "max_tokens": int(max_tokens), "response_format": response_format, "answer_format": ANSWER_FORMAT}
+        self.parameters = {"temperature": float(temperature), "seed": seed, "max_tokens": int(max_tokens),
+                           "response_format": response_format, "answer_format": ANSWER_FORMAT}
         self.timeout, self.max_retries, self.backoff_seconds = float(timeout), int(max_retries), float(backoff_seconds)
         self.max_concurrency, self.max_requests, self.max_tokens_total = int(max_concurrency), max_requests, max_tokens_total
         self.cache = ResponseCache(_resolve(cache_dir), cache)
@@ -566,7 +568,7 @@ class LLMExtractor(Extractor):
         per_document = len(self.templates)  # jobs are grouped by document, in document order
         records, failed = [], []
         for i, document in enumerate(documents):
-            mine = list(zip(self.templates, outcomes[i * per_document : (i + 1) * per_document]))
+            mine = list(zip(self.templates, outcomes[i * per_document : (i + 1) * per_document], strict=True))
             records.append(self._record(document, mine, failed))
         self.failures += failed
         self._judge(len(jobs), failed)
@@ -684,7 +686,8 @@ class LLMExtractor(Extractor):
     def _complete(self, template: PromptTemplate, document: SeedDocument) -> dict:
         import openai
 
-        body = {"model": self.model, "messages": template.messages(document.text), "temperature": self.parameters["temperature"], "max_tokens": self.parameters["max_tokens"]}
+        body = {"model": self.model, "messages": template.messages(document.text),
+                "temperature": self.parameters["temperature"], "max_tokens": self.parameters["max_tokens"]}
         if self.parameters["seed"] is not None:
             body["seed"] = self.parameters["seed"]
         response_format = response_format_body(self.response_format, template.name)

@@ -217,7 +217,7 @@ class SpacyExtractor(Extractor):
     def predict(self, documents: Sequence[SeedDocument]) -> list[Document]:
         nlp = self._load()
         docs = (preset_boundaries(nlp.make_doc(model_input(seed.text)), seed.text) for seed in documents)
-        return [self._record(seed, doc) for seed, doc in zip(documents, nlp.pipe(docs, batch_size=self.batch_size))]
+        return [self._record(seed, doc) for seed, doc in zip(documents, nlp.pipe(docs, batch_size=self.batch_size), strict=True)]
 
     def _record(self, seed: SeedDocument, doc) -> Document:
         text = seed.text
@@ -394,11 +394,10 @@ def _reported(text, verb, entities, guillemets, regions, direct) -> list[ts.Quot
         _incise(text, verb, entities, guillemets, direct)
         return []
     content = _que_clause(text, verb)
-    if content is not None:
-        if ts.has_guillemet(text, *content) or not _overlaps_direct(content, guillemets):
-            kind = "mixed" if ts.has_guillemet(text, *content) else "indirect"
-            pieces = ts.content_pieces(text, *content) if kind == "mixed" else [content]
-            return [ts.QuoteDraft(kind, pieces, cue, _speaker_before(verb, entities), "ccomp")]
+    if content is not None and (ts.has_guillemet(text, *content) or not _overlaps_direct(content, guillemets)):
+        kind = "mixed" if ts.has_guillemet(text, *content) else "indirect"
+        pieces = ts.content_pieces(text, *content) if kind == "mixed" else [content]
+        return [ts.QuoteDraft(kind, pieces, cue, _speaker_before(verb, entities), "ccomp")]
     comma = _comma_before(verb)
     if comma is not None:
         quote = _guillemets_ending_at(text, comma, guillemets)
@@ -858,7 +857,8 @@ def _time_bounds(tok) -> tuple[int, int]:
     doc = tok.doc
     if tok.dep_ == "flat:name":
         return tok.idx, tok.idx + len(tok.text)
-    dropped = [t for t in tok.subtree if t.i != tok.i and (t.dep_ in EXCLUDED_NP_DEPS or (_case_word(t) not in (None, *OF_CASES) and not lx.is_time_word(t.text)))]
+    dropped = [t for t in tok.subtree
+               if t.i != tok.i and (t.dep_ in EXCLUDED_NP_DEPS or (_case_word(t) not in (None, *OF_CASES) and not lx.is_time_word(t.text)))]
     keep = {t.i for t in tok.subtree} - {d.i for t in dropped for d in t.subtree}
     lo = hi = tok.i
     while lo - 1 in keep:

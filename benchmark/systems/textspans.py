@@ -25,7 +25,8 @@ OPEN_QUOTE = "«"
 CLOSE_QUOTE = "»"
 
 # Abbreviations whose final dot does not end a sentence.
-_ABBREVIATIONS = frozenset({"m", "mm", "mme", "mmes", "mlle", "dr", "pr", "me", "mgr", "st", "ste", "cf", "etc", "av", "bd", "no", "n°", "p", "vol", "env", "hab", "jr", "sr"})
+_ABBREVIATIONS = frozenset({"m", "mm", "mme", "mmes", "mlle", "dr", "pr", "me", "mgr", "st", "ste", "cf", "etc", "av", "bd", "no", "n°", "p",
+                            "vol", "env", "hab", "jr", "sr"})
 _SENTENCE_END = re.compile(r"[.!?…]+")
 
 

@@ -131,7 +131,7 @@ def export_task(doc: Document, model_version: str = MODEL_VERSION) -> dict:
     for i, q in quotes:
         ref = format_ref({"id": q.id, "speaker_entity": q.speaker_entity})
         segments = [task.region(f"q{i}c{j}", "quote", "Content", s.start, s.end, ref) for j, s in enumerate(q.content, start=1)]
-        for ident, s in zip(segments, q.content):
+        for ident, s in zip(segments, q.content, strict=True):
             task.choice(ident, s.start, s.end, q.kind)
         if q.id is not None:
             first_segment[q.id] = segments[0]
@@ -237,7 +237,8 @@ class _Reader:
                 return
             shown = value.get("text")
             if shown is not None and shown != self.text[span[0]:span[1]]:
-                self.error(where, f"span [{value['start']}, {value['end']}) does not fit the text: the region says {shown!r}, the text there is {self.text[span[0]:span[1]]!r}")
+                self.error(where, f"span [{value['start']}, {value['end']}) does not fit the text: "
+                                  f"the region says {shown!r}, the text there is {self.text[span[0]:span[1]]!r}")
                 return
             if ident in self.regions:
                 self.error(where, "two labelled regions share this id")
@@ -257,7 +258,8 @@ class _Reader:
                 return
             self.kinds[ident] = choices[0]
         else:
-            self.error(where, f"unknown result (type {kind!r}, from_name {name!r}); the config has labels {', '.join(CONTROLS)}, textarea {REF}, choices {KIND}")
+            self.error(where, f"unknown result (type {kind!r}, from_name {name!r}); "
+                              f"the config has labels {', '.join(CONTROLS)}, textarea {REF}, choices {KIND}")
 
     def links(self) -> tuple[dict[str, dict[str, list[str]]], dict[str, list[tuple[str, str]]]]:
         """Quotation links (Content region → label → targets) and arguments (trigger → [(role, region)])."""
@@ -323,7 +325,7 @@ class _Reader:
             if region not in self.regions and region not in self.rejected:
                 self.error(f"region {region}", "a ref or kind for a region that has no label")
         entities = []
-        for ident, (control, label, start, end) in self.regions.items():
+        for ident, (control, label, _start, _end) in self.regions.items():
             if control == "entity":
                 ref = self.ref(ident, "entity")
                 entities.append({"id": ref.get("id"), **self.span_dict(ident), "label": label, "entity": ref.get("entity")})

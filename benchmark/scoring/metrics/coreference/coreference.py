@@ -198,7 +198,7 @@ def _denominators(metric, clusters):
 def _numerator(metric, ratio, denominator):
     """Undo scorch's division; MUC counts whole links, so its numerator is rounded."""
     value = ratio * denominator
-    return int(round(value)) if metric == "muc" else float(value)
+    return round(value) if metric == "muc" else float(value)
 
 
 def _shares_a_mention(key, response):
@@ -270,7 +270,7 @@ class Coreference(evaluate.Metric):
     def _compute(self, predictions, references, return_units=False):
         # evaluate has checked that there are as many predicted documents as references.
         rows = {metric: [] for metric in METRICS}
-        for raw_pred, raw_gold in zip(predictions, references):
+        for raw_pred, raw_gold in zip(predictions, references, strict=True):
             response, key = _clusters(raw_pred), _clusters(raw_gold)
             for metric in METRICS:
                 rows[metric].append(_document_counts(metric, key, response))

@@ -117,8 +117,8 @@ def compute(predictions, references, return_units=False):
     if len(predictions) != len(references):
         raise ValueError(f"{len(predictions)} predicted documents for {len(references)} references")
     units = {task: [] for task in TASKS}
-    for pred_events, gold_events in zip(predictions, references):
-        for task, pred, gold in zip(TASKS, tuples(pred_events), tuples(gold_events)):
+    for pred_events, gold_events in zip(predictions, references, strict=True):
+        for task, pred, gold in zip(TASKS, tuples(pred_events), tuples(gold_events), strict=True):
             units[task].append(count(pred, gold))
     result = {task: _scores(*(sum(u[i] for u in units[task]) for i in range(3))) for task in TASKS}
     if return_units:

@@ -200,7 +200,7 @@ def match_overlap(gold, pred, threshold=0.0, shared=None):
         weights[row_of[g], col_of[p]] = n * k - (sizes_g[g] + sizes_p[p] - 2 * n)
     chosen_rows, chosen_cols = linear_sum_assignment(weights, maximize=True)
     return {
-        rows[i]: cols[j] for i, j in zip(chosen_rows.tolist(), chosen_cols.tolist()) if (rows[i], cols[j]) in eligible
+        rows[i]: cols[j] for i, j in zip(chosen_rows.tolist(), chosen_cols.tolist(), strict=True) if (rows[i], cols[j]) in eligible
     }
 
 
@@ -283,7 +283,7 @@ def compute(predictions, references, return_units=False):
     quote_units = {variant: [] for variant in VARIANTS}
     doc_units = {variant: [] for variant in VARIANTS}
     content_units = {variant: [] for variant in VARIANTS}
-    for raw_pred, raw_gold in zip(predictions, references):
+    for raw_pred, raw_gold in zip(predictions, references, strict=True):
         gold, pred = prepare(raw_pred, raw_gold)
         result = document_result(gold, pred)
         for variant in VARIANTS:

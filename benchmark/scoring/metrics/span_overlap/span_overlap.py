@@ -317,7 +317,7 @@ def compute(predictions, references, return_units=False):
     totals = {scheme: _empty_counts() for scheme in SCHEMES}
     label_totals = {}
     units = {scheme: [] for scheme in SCHEMES}
-    for raw_pred, raw_gold in zip(predictions, references):
+    for raw_pred, raw_gold in zip(predictions, references, strict=True):
         pred, gold = _spans(raw_pred), _spans(raw_gold)
         overall, by_label = evaluate_item(gold, pred)
         for scheme in SCHEMES:
