@@ -18,6 +18,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from string import Template
 from urllib.parse import urlsplit
@@ -213,7 +214,7 @@ def _tracks_section(tracks: list[tuple[str, str]]) -> str:
     return f"<section><h2>Other tracks</h2><ul>{items}</ul></section>"
 
 
-def _index(board: dict, card: dict, title: str = "newsbench leaderboard", tracks: list[tuple[str, str]] = ()) -> bytes:
+def _index(board: dict, card: dict, title: str = "newsbench leaderboard", tracks: Sequence[tuple[str, str]] = ()) -> bytes:
     columns = board["columns"]
     current = [r for r in board["systems"] if r["status"] == "current"]
     stale = [r for r in board["systems"] if r["status"] != "current"]
@@ -399,7 +400,7 @@ def _errors_section(data: dict, system: str) -> str:
     for layer, block in errors.items():
         if not isinstance(block, dict):
             continue
-        labels = block.get("labels") if isinstance(block.get("labels"), dict) else {}
+        labels = block["labels"] if isinstance(block.get("labels"), dict) else {}
         rows = [("(all)", block.get("total") or {}), *sorted(labels.items())]
         seen = {c for _, counts in rows if isinstance(counts, dict) for c in counts}
         classes = [c for c in ERROR_CLASSES if c in seen] + sorted(seen - set(ERROR_CLASSES))
@@ -471,7 +472,7 @@ def _system_page(row: dict, data: dict, board: dict) -> bytes:
 
 
 def render(site_dir: Path, board: dict, results: dict[str, dict], card: dict, title: str = "newsbench leaderboard",
-           tracks: list[tuple[str, str]] = ()) -> dict[Path, bytes]:
+           tracks: Sequence[tuple[str, str]] = ()) -> dict[Path, bytes]:
     """Every file of the site, in memory. ``board`` is the rendered leaderboard.json;
     ``results`` maps a system name to its published result (metrics, tables, provenance...)."""
     scored = {name: str((data.get("provenance") or {}).get("started_at") or "")[:10] for name, data in results.items()}

@@ -105,8 +105,10 @@ def count_drops(result: Report, conversion: Conversion) -> None:
     for drop in conversion.drops:
         result.drops_per_reason[drop.reason] += 1
         if drop.reason == "nested":
+            assert drop.by is not None, "a nested drop names the mention it is nested in"
             result.nested_drops[drop.by.label, drop.mention.label] += 1
         elif drop.reason == "same-extent":
+            assert drop.by is not None, "a same-extent drop names the mention it lost to"
             result.same_extent_drops[drop.by.label, drop.mention.label] += 1
         if drop.reason != "unscored-label":
             result.example(f"dropped {drop.reason}", conversion.document.id, drop.mention)

@@ -162,8 +162,8 @@ def parse(text: str, source: str) -> Manifest:
             columns_at = number
             continue
         entry, problem = _parse_row(line)
-        if problem:
-            errors.append(DataError(source, where, None, problem))
+        if entry is None:  # then problem says why
+            errors.append(DataError(source, where, None, str(problem)))
         elif entry.path in seen:
             errors.append(DataError(source, where, "path", f"{entry.path} is listed twice"))
         else:

@@ -156,7 +156,7 @@ def _check_document(raw_document, where):
     """
     if isinstance(raw_document, (str, bytes, Mapping)) or not isinstance(raw_document, Sequence):
         raise ValueError(f"{where}: a document is a list of mentions, got {type(raw_document).__name__}")
-    cluster_of = {}
+    cluster_of: dict[tuple[int, int], object] = {}
     for index, raw in enumerate(raw_document):
         _check_mention(raw, f"{where}[{index}]")
         span = (raw["start"], raw["end"])
@@ -179,7 +179,7 @@ def _check_documents(documents, side):
 
 def _clusters(document):
     """The clusters of one (checked) document as sets of (start, end) spans, in a fixed order."""
-    members = {}
+    members: dict[object, set[tuple[int, int]]] = {}
     for raw in document:
         members.setdefault(raw["cluster"], set()).add((raw["start"], raw["end"]))
     # Sorted by content, not by id, so that the result never depends on input order or ids.
@@ -269,7 +269,7 @@ class Coreference(evaluate.Metric):
 
     def _compute(self, predictions, references, return_units=False):
         # evaluate has checked that there are as many predicted documents as references.
-        rows = {metric: [] for metric in METRICS}
+        rows: dict[str, list] = {metric: [] for metric in METRICS}
         for raw_pred, raw_gold in zip(predictions, references, strict=True):
             response, key = _clusters(raw_pred), _clusters(raw_gold)
             for metric in METRICS:
