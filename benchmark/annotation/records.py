@@ -181,6 +181,7 @@ def read_record(path: Path, seeds: Mapping[str, SeedDocument], gold: bool = True
             errors += check_document(doc, file=str(path), record=doc.id, gold=gold, reference=reference)
     if errors:
         raise DataErrors(errors)
+    assert doc is not None, "parse_record gives a document when it finds no error"
     return doc
 
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -83,7 +85,7 @@ class _NoAliasLoader(yaml.SafeLoader):
 
 
 # Dates stay strings for pydantic to parse (PyYAML would raise on 2026-02-30).
-_NoAliasLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+_NoAliasLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))  # type: ignore[arg-type]  # the tag is on scalars only
 
 
 def read_metadata(path: Path, expected_name: str | None = None) -> SubmissionMetadata:
@@ -104,7 +106,7 @@ def read_metadata(path: Path, expected_name: str | None = None) -> SubmissionMet
     return metadata
 
 
-def _error(path: Path, error: dict) -> DataError:
+def _error(path: Path, error: Mapping[str, Any]) -> DataError:
     field = ".".join(str(part) for part in error["loc"]) or None
     message = "required" if error["type"] == "missing" else error["msg"]
     return DataError(str(path), None, field, message)

@@ -233,6 +233,7 @@ def read_gold_file(path: Path, references: Mapping[str, SeedDocument]) -> Docume
         errors += check_document(doc, file=str(path), record=doc.id, gold=True, reference=reference)
     if errors:
         raise DataErrors(errors)
+    assert doc is not None, "parse_record gives a document when it finds no error"
     return doc
 
 
@@ -266,7 +267,8 @@ class _ErrorLog:
     """Keeps the first MAX_REPORTED_ERRORS errors and counts the rest."""
 
     def __init__(self, file: str):
-        self.file, self.kept, self.more = file, [], 0
+        self.kept: list[DataError] = []
+        self.file, self.more = file, 0
 
     def add(self, errors: list[DataError]) -> None:
         room = max(0, MAX_REPORTED_ERRORS - len(self.kept))

@@ -22,6 +22,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 from omegaconf import OmegaConf
@@ -61,7 +62,7 @@ class Settings:
 
 def load_settings(path: Path | None = None) -> Settings:
     path = paths.COMPARE_CONFIG if path is None else path
-    values = OmegaConf.to_container(OmegaConf.load(path), resolve=True)["significance"]
+    values = cast(dict, OmegaConf.to_container(OmegaConf.load(path), resolve=True))["significance"]  # a mapping file
     return Settings(**{key: values[key] for key in Settings.__dataclass_fields__})
 
 

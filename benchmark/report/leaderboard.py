@@ -19,6 +19,7 @@ import fcntl
 import io
 import json
 import re
+from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -119,16 +120,16 @@ def rank_bands(ranked: list[tuple[str, str, dict]], metric: str, settings: Setti
     tests: list[tuple[float | None, float | None, str | None]] = []
     for ((_, _, data_a), (_, _, data_b)), (a, b) in zip(pairwise(ranked), pairwise(units), strict=True):
         difference = None
-        values = (data_a.get("metrics") or {}).get(metric), (data_b.get("metrics") or {}).get(metric)
-        if all(_is_number(v) for v in values):
-            difference = values[0] - values[1]
+        value_a, value_b = (data_a.get("metrics") or {}).get(metric), (data_b.get("metrics") or {}).get(metric)
+        if _is_number(value_a) and _is_number(value_b):
+            difference = value_a - value_b
         if a is None or b is None:
             tests.append((difference, None, "not tested: no per-unit counts for this metric"))
         elif (a.kind, a.unit, a.ids) != (b.kind, b.unit, b.ids):
             tests.append((difference, None, "not tested: the units do not pair"))
         else:
-            p, _, _ = randomization_p(a.kind, a.counts, b.counts, n_permutations=settings.permutations, seed=settings.seed)
-            tests.append((difference, p, None))
+            p_value, _, _ = randomization_p(a.kind, a.counts, b.counts, n_permutations=settings.permutations, seed=settings.seed)
+            tests.append((difference, p_value, None))
     tested = [p for _, p, _ in tests if p is not None]
     adjusted = iter(holm(tested))
     pairs, bands = [], [1] if ranked else []
@@ -139,7 +140,7 @@ def rank_bands(ranked: list[tuple[str, str, dict]], metric: str, settings: Setti
         bands.append(bands[-1] + 1 if significant else bands[-1])
     known = next((u for u in units if u is not None), None)
     n_units = len(known.ids) if known else None
-    floor = smallest_p(n_units, settings.permutations, family=max(1, len(tested))) if known else None
+    floor = smallest_p(len(known.ids), settings.permutations, family=max(1, len(tested))) if known else None
     return Ranking(bands, pairs, n_units, floor)
 
 
@@ -379,7 +380,7 @@ def _signed(value) -> str:
     return "—" if value is None else f"{100 * value:+.1f}"
 
 
-def _markdown(current: list[Entry], ranks: list[int], stale: list[Entry], card: dict, ranking=None, sections: list[str] = ()) -> str:
+def _markdown(current: list[Entry], ranks: list[int], stale: list[Entry], card: dict, ranking=None, sections: Sequence[str] = ()) -> str:
     lines = [
         "# newsbench leaderboard",
         "",
@@ -405,7 +406,7 @@ def _markdown(current: list[Entry], ranks: list[int], stale: list[Entry], card: 
     if submissions:
         lines += ["", "## Submitted systems", ""]
         for e in submissions:
-            meta = e.submission
+            meta = e.submission or {}  # not None: submissions are the entries that have one
             who = meta.get("authors") or meta.get("organisation") or ""
             lines.append(f"- **{md_text(e.name)}** ({md_text(who)}, {md_text(meta.get('date', ''))}): "
                          f"{md_text(meta.get('description', ''))} {md_url(meta.get('url'))}".rstrip())

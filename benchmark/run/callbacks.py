@@ -37,8 +37,10 @@ _JOB_NUMBER = re.compile(r"(\d+)_")
 
 def job_directories(sweep_dir: Path) -> list[Path]:
     """The job directories of a sweep (``NUM_NAME``), by job number."""
-    jobs = [p for p in sweep_dir.iterdir() if p.is_dir() and _JOB_NUMBER.match(p.name)] if sweep_dir.is_dir() else []
-    return sorted(jobs, key=lambda p: (int(_JOB_NUMBER.match(p.name).group(1)), p.name))
+    if not sweep_dir.is_dir():
+        return []
+    jobs = [(int(m.group(1)), p.name, p) for p in sweep_dir.iterdir() if p.is_dir() and (m := _JOB_NUMBER.match(p.name))]
+    return [p for _, _, p in sorted(jobs)]
 
 
 def summary_tables(sweep_dir: Path) -> list:

@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -105,7 +106,7 @@ def _predict(extractor: Extractor, inputs: list[SeedDocument], steps: Steps) -> 
         predicted = extractor.predict(inputs)
         steps.advance("documents", len(inputs))
         return predicted
-    predicted: list[Document] = []
+    predicted = []
     for first in range(0, len(inputs), CHUNK):
         chunk = inputs[first : first + CHUNK]
         predicted += extractor.predict(chunk)
@@ -137,7 +138,7 @@ def run_system(cfg: DictConfig, overrides: list[str]) -> RunOutput:
     """Load the configured track's split, run the configured extractor, score it."""
     started = datetime.now(UTC)
     clock = time.perf_counter()
-    loaded = tracks.load(OmegaConf.to_container(cfg.dataset, resolve=True))
+    loaded = tracks.load(cast(dict, OmegaConf.to_container(cfg.dataset, resolve=True)))  # a DictConfig's container is a dict
     rows, gold = loaded.rows, loaded.gold
     extractor: Extractor = instantiate(cfg.model, _convert_="all")
     inputs = [SeedDocument(d.id, d.date, d.text) for d in gold]
@@ -145,7 +146,7 @@ def run_system(cfg: DictConfig, overrides: list[str]) -> RunOutput:
         predicted = _checked_predictions(extractor, inputs, _predict(extractor, inputs, steps))
         steps.start("layers", "layers scored", len(scoring.LAYERS))
         steps.start("bootstrap", "bootstrap intervals", len(scoring.HEADLINES))
-        report = scoring.score(rows, gold, predicted, OmegaConf.to_container(cfg.scoring, resolve=True), steps.advance)
+        report = scoring.score(rows, gold, predicted, cast(dict, OmegaConf.to_container(cfg.scoring, resolve=True)), steps.advance)
     errors = report.pop("error_records")
     ner_source = report.pop("ner_source")
     reproduce = [o for o in overrides if not o.startswith(("publish=", "quiet="))]  # neither changes a score
@@ -216,7 +217,7 @@ def job_problems(cfg: DictConfig, model: str | None) -> list[str]:
     track = tracks.track_of(cfg.dataset.name)
     if mode is not Publish.false and (track is None or cfg.dataset.split != "test"):
         problems.append(f"dataset {cfg.dataset.name} split {cfg.dataset.split}: only a registered track's test split is published (dev is for tuning)")
-    elif mode is Publish.true and (tracks.published_dir(track) / f"{cfg.model.name}.json").exists():
+    elif mode is Publish.true and track is not None and (tracks.published_dir(track) / f"{cfg.model.name}.json").exists():
         problems.append(f"{cfg.model.name!r} is already on the {track} leaderboard: publish=replace replaces its entry")
     if mode is not Publish.false and model == PREDICTIONS_MODEL:
         for key in ("path", "metadata"):

@@ -118,7 +118,7 @@ def export_document(doc: Document) -> str:
     for m in doc.entities or []:
         out.note(out.span(m.label, [(m.start, m.end)]), format_ref({"id": m.id, "entity": m.entity}))
     content_of: dict[str, str] = {}
-    pending: list[tuple[str, object]] = []
+    pending: list[tuple[str, Quote]] = []
     for q in doc.quotes or []:
         content = out.span(CONTENT, [(s.start, s.end) for s in q.content])
         if q.id is not None:
@@ -221,7 +221,7 @@ class _Reader:
         if label not in self.known_span_types():
             self.error(line, ident, f"unknown label {label!r}; known: {', '.join(sorted(self.known_span_types()))}")
             return
-        fragments = [tuple(int(x) for x in part.split(" ")) for part in offsets.split(";")]
+        fragments = [(int(s), int(e)) for s, e in (part.split(" ") for part in offsets.split(";"))]
         bad = [f"[{s}, {e})" for s, e in fragments if not 0 <= s < e <= len(self.text)]
         if bad:
             self.error(line, ident, f"span {', '.join(bad)} does not fit the text ({len(self.text)} characters)")
