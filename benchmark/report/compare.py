@@ -125,7 +125,7 @@ def read_units(data: dict, file: str) -> tuple[dict[str, Units], list[DataError]
     block = data.get("units")
     if not isinstance(block, dict):
         return {}, [DataError(file, None, "units", "must be an object")]
-    metrics = data.get("metrics") if isinstance(data.get("metrics"), dict) else {}
+    metrics = data["metrics"] if isinstance(data.get("metrics"), dict) else {}
     units: dict[str, Units] = {}
     errors: list[DataError] = []
     for metric in HEADLINES:

@@ -364,6 +364,8 @@ def event_triggers() -> TriggerLexicon:
             pattern = _parse_exclude(line)
             for form in pattern.slots[pattern.star]:
                 excludes.setdefault(form, []).append(pattern)
+        elif section is None:
+            raise ValueError(f"event_triggers.txt: {line!r} comes before any [section], so it has no event type")
         else:
             entries.append(_parse_entry(section, line))
     nouns = frozenset(form for e in entries if e.pos == "N" for form in e.forms)

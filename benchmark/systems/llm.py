@@ -47,10 +47,11 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from benchmark import paths
@@ -268,7 +269,7 @@ def entities_from(items: list, index: TextIndex, tally: Alignment, doc: str) -> 
     pool, mentions = Pool(exclusive=True), []
     for item in items:
         text = _string(item.get("text")) if isinstance(item, dict) else None
-        label = item.get("label").strip().upper() if isinstance(item, dict) and isinstance(item.get("label"), str) else None
+        label = item["label"].strip().upper() if isinstance(item, dict) and isinstance(item.get("label"), str) else None
         if text is None or label not in ENTITY_LABELS:
             tally.count("entities", "invalid", doc=doc, what="mention (no text, or a label other than PER, ORG, LOC)", string=item)
             continue
@@ -380,7 +381,7 @@ def _arguments(items: list, etype: str, anchor, index: TextIndex, tally: Alignme
     return sorted(arguments, key=lambda a: (a.start, a.end, a.role))
 
 
-BUILDERS = {"entities": entities_from, "quotes": quotes_from, "events": events_from}
+BUILDERS: dict[str, Callable[[list, TextIndex, Alignment, str], list]] = {"entities": entities_from, "quotes": quotes_from, "events": events_from}
 
 
 # -- the response cache -------------------------------------------------------------
@@ -566,7 +567,8 @@ class LLMExtractor(Extractor):
         with ThreadPoolExecutor(max_workers=self.max_concurrency, thread_name_prefix="llm") as pool:
             outcomes = list(pool.map(lambda job: self._outcome(*job), jobs))
         per_document = len(self.templates)  # jobs are grouped by document, in document order
-        records, failed = [], []
+        records: list[Document] = []
+        failed: list[dict] = []
         for i, document in enumerate(documents):
             mine = list(zip(self.templates, outcomes[i * per_document : (i + 1) * per_document], strict=True))
             records.append(self._record(document, mine, failed))
@@ -686,8 +688,8 @@ class LLMExtractor(Extractor):
     def _complete(self, template: PromptTemplate, document: SeedDocument) -> dict:
         import openai
 
-        body = {"model": self.model, "messages": template.messages(document.text),
-                "temperature": self.parameters["temperature"], "max_tokens": self.parameters["max_tokens"]}
+        body: dict[str, Any] = {"model": self.model, "messages": template.messages(document.text),
+                                "temperature": self.parameters["temperature"], "max_tokens": self.parameters["max_tokens"]}
         if self.parameters["seed"] is not None:
             body["seed"] = self.parameters["seed"]
         response_format = response_format_body(self.response_format, template.name)

@@ -230,7 +230,8 @@ def aggregate_word(group: list[Piece], strategy: str, labels: list[str]) -> Piec
 
 
 def aggregate_words(pieces: list[Piece], strategy: str, labels: list[str]) -> list[Piece]:
-    words, group = [], []
+    words: list[Piece] = []
+    group: list[Piece] = []
     for piece in pieces:
         if group and not piece.is_subword:
             words.append(aggregate_word(group, strategy, labels))
@@ -408,7 +409,7 @@ class OnnxTokenClassificationExtractor(Extractor):
         for tag, start, end in aggregate(pieces, self.strategy, self.labels):
             label = self.label_map.get(tag)
             span = trim_span(document.text, start, end) if label else None
-            if span is not None:
+            if span is not None and label is not None:
                 mentions.append(EntityMention(start=span[0], end=span[1], text=document.text[span[0] : span[1]], label=label))
         return make_document(document, mentions, None, None)
 

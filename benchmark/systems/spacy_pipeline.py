@@ -78,6 +78,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from benchmark.data.corpus import SeedDocument
 from benchmark.data.schema import (
@@ -175,7 +176,7 @@ class SpacyExtractor(Extractor):
             raise ValueError(f"label_map values must be one of {ENTITY_LABELS} or None: {bad}")
         self.batch_size = int(batch_size)
         self.strip_titles = bool(strip_titles)
-        self._nlp = None
+        self._nlp: Any = None  # spaCy's Language, loaded on first use
 
     # -- model -------------------------------------------------------------
 
@@ -235,7 +236,7 @@ class SpacyExtractor(Extractor):
             if label is None:
                 continue
             bounds = _clean_entity(text, ent) if self.strip_titles else (ent.start_char, ent.end_char)
-            mention = ts.entity(text, *bounds, label) if bounds else None
+            mention = ts.entity(text, bounds[0], bounds[1], label) if bounds else None
             if mention is not None:
                 found.append(mention)
         return ts.drop_overlaps(found)
@@ -269,7 +270,8 @@ def token_table(doc) -> TokenTable:
     table = doc.user_data.get(_TABLE_KEY)
     if table is None:
         n = len(doc)
-        words, lemmas, pos, case = [""] * n, [""] * n, [""] * n, {}
+        case: dict[int, str] = {}
+        words, lemmas, pos = [""] * n, [""] * n, [""] * n
         for tok in doc:
             i = tok.i
             words[i], lemmas[i], pos[i] = tok.lower_, tok.lemma_.lower(), tok.pos_
@@ -496,7 +498,7 @@ def _incise(text, verb, entities, guillemets, direct) -> None:
         return
     quote = next((g for g in guillemets if g.content and g.content[0] < verb.idx < g.content[1]), None)
     draft = direct.get(quote.open) if quote else None
-    if draft is None or draft.cue is not None:
+    if quote is None or quote.content is None or draft is None or draft.cue is not None:
         return
     doc = verb.doc
     close = next((doc[k] for k in range(verb.i + 1, min(len(doc), verb.i + 9)) if doc[k].text in (",", ".")), None)
@@ -792,7 +794,8 @@ def _is_duration(tok) -> bool:
 
 def _to_arguments(text: str, found, entities: EntityIndex) -> list[EventArgument]:
     """Spans for the argument heads: their entity, or their noun phrase."""
-    args, seen = [], []
+    args: list[EventArgument] = []
+    seen: list[tuple[int, int]] = []
     for role, head in found:
         bounds = _time_bounds(head) if role == "Time" else _argument_bounds(head, entities)
         if bounds is None or any(bounds[0] < e and s < bounds[1] for s, e in seen):

@@ -41,6 +41,7 @@ from benchmark.data.schema import (
     EVENT_TYPES,
     QUOTE_KINDS,
     Document,
+    Quote,
 )
 from benchmark.errors import DataError, DataErrors
 
