@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from benchmark.annotation.records import checked_gold, format_ref, parse_ref
@@ -168,15 +169,16 @@ class _Reader:
     def __init__(self, file: str, number: int, task: dict, seeds: Mapping[str, SeedDocument]):
         self.file, self.number, self.seeds = file, number, seeds
         self.errors: list[DataError] = []
-        data = task.get("data") if isinstance(task.get("data"), dict) else {}
-        self.doc_id = data.get("doc_id")
-        self.text = data.get("text")
+        data = task["data"] if isinstance(task.get("data"), dict) else {}
+        # Any: as the task has them; annotation() checks both are strings before anything reads them.
+        self.doc_id: Any = data.get("doc_id")
+        self.text: Any = data.get("text")
         self.where = f"task {number}" + (f" ({self.doc_id})" if isinstance(self.doc_id, str) else "")
         self.task = task
         self.regions: dict[str, tuple[str, str, int, int]] = {}  # id → (control, label, start, end)
         self.refs: dict[str, str] = {}
         self.kinds: dict[str, str] = {}
-        self.relations: list[tuple[int, str, str, str, str]] = []  # (index, from, to, direction, label)
+        self.relations: list[tuple[int, Any, Any, Any, str]] = []  # (index, from, to, direction, label); links() checks them
         self.rejected: set[str] = set()  # regions already reported as wrong
         self.excused: set[str] = set()
 
@@ -230,7 +232,7 @@ class _Reader:
             self.rejected.add(ident)  # until it proves sound
             span = self.span(where, value)
             labels = value.get("labels") if isinstance(value, dict) else None
-            if span is None:
+            if span is None or not isinstance(value, dict):  # a span comes only from a dict value
                 return
             if not isinstance(labels, list) or len(labels) != 1 or labels[0] not in CONTROLS[name]:
                 self.error(where, f"unknown label(s) {labels!r} for {name}; known: {', '.join(CONTROLS[name])}")
@@ -352,7 +354,7 @@ class _Reader:
                 })
         return {"id": self.doc_id, "date": seed.date, "text": self.text, "entities": entities, "quotes": quotes, "events": events}, origins
 
-    def one(self, quote_id: str, what: str, values: set) -> object:
+    def one(self, quote_id: str, what: str, values: set) -> Any:
         if len(values) > 1:
             self.error(f"quotation {quote_id}", f"its Content regions disagree on {what}: {sorted(map(str, values))}")
         return next(iter(values)) if values else None
@@ -390,7 +392,8 @@ def read(path: Path, seeds: Mapping[str, SeedDocument]) -> list[Document]:
         tasks = [tasks]
     if not isinstance(tasks, list) or not tasks:
         raise DataErrors([DataError(str(path), None, None, "expected Label Studio's JSON export: a list of tasks")])
-    docs, errors, seen = [], [], {}
+    seen: dict[str, int] = {}  # doc id -> its task number
+    docs, errors = [], []
     for number, task in enumerate(tasks, start=1):
         reader = _Reader(str(path), number, task if isinstance(task, dict) else {}, seeds)
         result = reader.annotation()
@@ -399,7 +402,7 @@ def read(path: Path, seeds: Mapping[str, SeedDocument]) -> list[Document]:
             reader.error("data.doc_id", "no seed document has this id (add the article first)")
         elif result is not None and reader.doc_id in seen:
             reader.error("data.doc_id", f"the document is also task {seen[reader.doc_id]}")
-        elif result is not None:
+        elif result is not None and seed is not None:  # (seed is None was reported above)
             seen[reader.doc_id] = number
             for index, item in enumerate(result):
                 reader.read_result(index, item)
