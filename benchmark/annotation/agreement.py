@@ -121,7 +121,7 @@ def token_alpha(docs: dict[str, dict[str, Document]], annotators: list[str]) -> 
         tokens = tokenize(text)
         n_tokens += len(tokens)
         for layer in TAG_LAYERS:
-            for row, name in zip(columns[layer.feature], annotators):
+            for row, name in zip(columns[layer.feature], annotators, strict=True):
                 doc = by_annotator.get(name)
                 if doc is None:
                     row += [np.nan] * len(tokens)
@@ -292,7 +292,7 @@ def format_report(report: Agreement) -> str:
         table.append([layer, name, *(_percent(p.metrics[name]) for p in report.pairs)])
     widths = [max(len(str(r[i])) for r in [header, *table]) for i in range(len(header))]
     for row in [header, *table]:
-        lines.append("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
+        lines.append("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
     lines += ["", "(precision and recall: the second annotator scored against the first; n/a: no such unit, or not in this scorer)", ""]
     lines.append("Krippendorff's alpha (nominal; the IOB2 tag of each canonical token):")
     for feature, value in report.alpha.items():

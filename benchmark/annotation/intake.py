@@ -206,8 +206,11 @@ def _complete(doc: Document) -> Document:
     record = doc.model_dump(mode="json")
     text = doc.text
 
-    def span(s: dict | None) -> dict | None:
-        return None if s is None else {"start": s["start"], "end": s["end"], "text": text[s["start"] : s["end"]]}
+    def span(s: dict) -> dict:
+        return {"start": s["start"], "end": s["end"], "text": text[s["start"] : s["end"]]}
+
+    def optional_span(s: dict | None) -> dict | None:
+        return None if s is None else span(s)
 
     entity_ids: dict[tuple[str, str], str] = {}
     entities = []
@@ -216,14 +219,14 @@ def _complete(doc: Document) -> Document:
         entity = m["entity"] or entity_ids.setdefault((m["label"], covered), f"e{len(entity_ids) + 1:02d}")
         entities.append({"id": m["id"] or f"m{i:02d}", **span(m), "label": m["label"], "entity": entity})
     quotes = [
-        {"id": q["id"] or f"q{i}", "kind": q["kind"], "content": [span(c) for c in q["content"]], "cue": span(q["cue"]),
-         "speaker": span(q["speaker"]), "speaker_entity": q["speaker_entity"], "parent": q["parent"]}
+        {"id": q["id"] or f"q{i}", "kind": q["kind"], "content": [span(c) for c in q["content"]], "cue": optional_span(q["cue"]),
+         "speaker": optional_span(q["speaker"]), "speaker_entity": q["speaker_entity"], "parent": q["parent"]}
         for i, q in enumerate(record["quotes"] or [], start=1)
     ]
     events = []
     for i, e in enumerate(record["events"] or [], start=1):
         ident = e["id"] or f"ev{i:02d}"
-        events.append({"id": ident, "event": e["event"] or f"x_{ident}", "type": e["type"], "trigger": span(e["trigger"]),
+        events.append({"id": ident, "event": e["event"] or f"x_{ident}", "type": e["type"], "trigger": optional_span(e["trigger"]),
                        "arguments": [{"role": a["role"], **span(a)} for a in e["arguments"]]})
     return Document.model_validate(dict(record, entities=entities, quotes=quotes, events=events))
 
@@ -264,7 +267,7 @@ def add(sources: Sequence[Path], *, draft_model: str | None = None, fix_cr: bool
     drafts = make_drafts(new, source)
     for item in new:
         atomic_write_bytes(item.path, item.data)
-    for item, draft in zip(new, drafts):
+    for item, draft in zip(new, drafts, strict=True):
         atomic_write_text(item.draft_path, draft)
     return new
 
@@ -289,6 +292,7 @@ def read_draft(path: Path) -> Draft:
     doc, errors = parse_record(raw, str(path), path.stem)
     if errors:
         raise DataErrors(errors)
+    assert doc is not None, "parse_record gives a document when it finds no error"
     return Draft(meta, doc)
 
 

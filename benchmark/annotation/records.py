@@ -128,7 +128,8 @@ def token_alignment_errors(doc: Document, file: str) -> list[DataError]:
         for start, end, label in projection.projected:
             errors.append(DataError(file, doc.id, layer.source, f"{label} span [{start}, {end}) {doc.text[start:end]!r} cuts a canonical token"))
         for start, end, label in projection.dropped:
-            errors.append(DataError(file, doc.id, layer.source, f"{label} span [{start}, {end}) {doc.text[start:end]!r} overlaps another span of the {layer.feature} layer"))
+            errors.append(DataError(file, doc.id, layer.source,
+                                    f"{label} span [{start}, {end}) {doc.text[start:end]!r} overlaps another span of the {layer.feature} layer"))
     return errors
 
 
@@ -214,6 +215,7 @@ def read_record(path: Path, seeds: Mapping[str, SeedDocument], gold: bool = True
             errors += check_document(doc, file=str(path), record=doc.id, gold=gold, reference=reference)
     if errors:
         raise DataErrors(errors)
+    assert doc is not None, "parse_record gives a document when it finds no error"
     return doc
 
 

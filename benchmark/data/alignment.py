@@ -17,6 +17,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 
 import spacy
 
@@ -109,9 +110,9 @@ def sentence_starts(text: str, tokens: Sequence[tuple[int, int]]) -> list[int]:
 
 def split_sentences(tags: Sequence[str], starts: Sequence[int]) -> list[list[str]]:
     """Cut a document's tags into sentences; an entity cut by a boundary restarts with B-."""
-    bounds = list(starts) + [len(tags)]
+    bounds = [*starts, len(tags)]
     sentences = []
-    for begin, end in zip(bounds, bounds[1:]):
+    for begin, end in pairwise(bounds):
         sentence = list(tags[begin:end])
         if sentence and sentence[0].startswith("I-"):
             sentence[0] = "B-" + sentence[0][2:]
@@ -160,7 +161,7 @@ def tags_to_spans(tokens: Sequence[tuple[int, int]], tags: Sequence[str]) -> lis
     """Character spans of well-formed IOB2 chunks (an I- continuing a different label opens a new one)."""
     spans: list[tuple[int, int, str]] = []
     current: list | None = None
-    for (start, end), tag in zip(tokens, tags):
+    for (start, end), tag in zip(tokens, tags, strict=True):
         prefix, _, label = tag.partition("-")
         if prefix == "I" and current is not None and current[2] == label:
             current[1] = end
@@ -188,7 +189,7 @@ class TokenIndex:
     _sentence: list[int] = field(default_factory=list, repr=False)  # token -> sentence
 
     @classmethod
-    def from_row(cls, row: dict) -> "TokenIndex":
+    def from_row(cls, row: dict) -> TokenIndex:
         offsets = row["token_offsets"]
         return cls(
             id=row["id"], text=row["text"], starts=[s for s, _ in offsets], ends=[e for _, e in offsets],
@@ -220,6 +221,6 @@ class TokenIndex:
     def sentence_of(self, token: int) -> int:
         """Index (in the document) of the sentence holding a token: the bootstrap unit."""
         if not self._sentence:
-            bounds = self.sentence_starts + [len(self.starts)]
-            self._sentence = [i for i, (a, b) in enumerate(zip(bounds, bounds[1:])) for _ in range(a, b)] or [0]
+            bounds = [*self.sentence_starts, len(self.starts)]
+            self._sentence = [i for i, (a, b) in enumerate(pairwise(bounds)) for _ in range(a, b)] or [0]
         return self._sentence[min(token, len(self._sentence) - 1)]

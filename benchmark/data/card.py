@@ -81,7 +81,7 @@ def validate_card(text: str, source: str) -> None:
         configs = MetadataConfigs.from_dataset_card_data(card.data)
         infos = DatasetInfosDict.from_dataset_card_data(card.data)
     except (ValueError, TypeError, KeyError) as exc:
-        raise DataErrors(errors + [DataError(source, None, "configs", f"datasets cannot read the card: {exc}")]) from None
+        raise DataErrors([*errors, DataError(source, None, "configs", f"datasets cannot read the card: {exc}")]) from None
     if list(configs) != ["default"] or list(infos) != ["default"]:
         error("configs", f"expected one 'default' config, got {list(configs)} / {list(infos)}")
     else:

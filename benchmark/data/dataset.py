@@ -126,8 +126,8 @@ def to_row(doc: Document, widen: bool = False) -> dict:
             )
         row[layer.feature] = [layer.names.index(tag) for tag in projection.tags]
     record = doc.model_dump(mode="json")
-    for layer in ("entities", "quotes", "events"):
-        row[layer] = record[layer]
+    for name in ("entities", "quotes", "events"):
+        row[name] = record[name]
     return row
 
 

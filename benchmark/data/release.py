@@ -52,7 +52,7 @@ def changelog_entries(path: Path | None = None) -> dict[str, str]:
     text = path.read_text(encoding="utf-8")
     heads = list(_ENTRY.finditer(text))
     ends = [h.start() for h in heads[1:]] + [len(text)]
-    return {h.group(1): text[h.end() : end] for h, end in zip(heads, ends)}
+    return {h.group(1): text[h.end() : end] for h, end in zip(heads, ends, strict=True)}
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -65,13 +67,14 @@ class SubmissionMetadata(BaseModel):
     def shown(self) -> dict:
         """The fields shown on the leaderboard, as strings."""
         data = self.model_dump(exclude_none=True)
-        return {key: data[key].isoformat() if key == "date" else data[key] for key in ("name", "authors", "description", "date", "url", "organisation") if key in data}
+        return {key: data[key].isoformat() if key == "date" else data[key]
+                for key in ("name", "authors", "description", "date", "url", "organisation") if key in data}
 
 
 class _NoAliasLoader(yaml.SafeLoader):
     """SafeLoader that refuses anchors and aliases outright."""
 
-    def compose_node(self, parent, index):  # noqa: ANN001 (PyYAML's signature)
+    def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in submission metadata", event.start_mark)
@@ -82,14 +85,14 @@ class _NoAliasLoader(yaml.SafeLoader):
 
 
 # Dates stay strings for pydantic to parse (PyYAML would raise on 2026-02-30).
-_NoAliasLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+_NoAliasLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))  # type: ignore[arg-type]  # the tag is on scalars only
 
 
 def read_metadata(path: Path, expected_name: str | None = None) -> SubmissionMetadata:
     """The metadata file, validated; every problem is a DataError naming the file and field."""
     text = read_text_bounded(path, METADATA_MAX_BYTES)
     try:
-        data = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 (a SafeLoader subclass)
+        data = yaml.load(text, Loader=_NoAliasLoader)  # safe: a SafeLoader subclass
     except (yaml.YAMLError, ValueError, RecursionError) as exc:
         raise DataErrors([DataError(str(path), None, None, f"unreadable submission metadata: {' '.join(str(exc).split())}")]) from None
     if not isinstance(data, dict):
@@ -103,7 +106,7 @@ def read_metadata(path: Path, expected_name: str | None = None) -> SubmissionMet
     return metadata
 
 
-def _error(path: Path, error: dict) -> DataError:
+def _error(path: Path, error: Mapping[str, Any]) -> DataError:
     field = ".".join(str(part) for part in error["loc"]) or None
     message = "required" if error["type"] == "missing" else error["msg"]
     return DataError(str(path), None, field, message)

@@ -19,6 +19,7 @@ import unicodedata
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from itertools import pairwise
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -184,7 +185,7 @@ class _Checker:
                 self.error(f"entities[{i}].label", f"unknown label {m.label!r}; known: {', '.join(ENTITY_LABELS)}")
         repeated = self.duplicates("entities", [(m.start, m.end, m.label) for m in mentions], "start, end and label")
         ordered = sorted((i for i in range(len(mentions)) if i not in repeated), key=lambda i: (mentions[i].start, mentions[i].end))
-        for a, b in zip(ordered, ordered[1:]):
+        for a, b in pairwise(ordered):
             if mentions[b].start < mentions[a].end:
                 self.error(f"entities[{b}]", f"overlaps entities[{a}]: the guidelines allow no nested or crossing entity spans")
 
@@ -200,7 +201,7 @@ class _Checker:
             for j, part in enumerate(q.content):
                 self.span(part, f"{field}.content[{j}]")
             parts = sorted(q.content, key=lambda s: s.start)
-            if any(b.start < a.end for a, b in zip(parts, parts[1:])):
+            if any(b.start < a.end for a, b in pairwise(parts)):
                 self.error(field + ".content", "content spans overlap")
             for name in ("cue", "speaker"):
                 if getattr(q, name) is not None:
@@ -306,6 +307,7 @@ def read_gold_file(path: Path, seeds: Mapping[str, SeedDocument]) -> Document:
         errors += check_document(doc, file=str(path), record=doc.id, gold=True, reference=reference)
     if errors:
         raise DataErrors(errors)
+    assert doc is not None, "parse_record gives a document when it finds no error"
     return doc
 
 
@@ -347,7 +349,8 @@ class _ErrorLog:
     """Keeps the first MAX_REPORTED_ERRORS errors and counts the rest."""
 
     def __init__(self, file: str):
-        self.file, self.kept, self.more = file, [], 0
+        self.kept: list[DataError] = []
+        self.file, self.more = file, 0
 
     def add(self, errors: list[DataError]) -> None:
         room = max(0, MAX_REPORTED_ERRORS - len(self.kept))
@@ -389,7 +392,7 @@ def read_prediction_file(path: Path, references: Mapping[str, str]) -> list[Docu
     file = str(path)
     try:
         check_regular_file(path, MAX_PREDICTION_FILE_BYTES)
-        handle = open(path, "rb")
+        handle = open(path, "rb")  # noqa: SIM115 (closed by the `with handle` below; opened here so OSError maps to a DataError)
     except DataError as exc:
         raise DataErrors([exc]) from None
     except OSError as exc:

@@ -22,6 +22,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 from omegaconf import OmegaConf
@@ -60,7 +61,7 @@ class Settings:
 
 def load_settings(path: Path | None = None) -> Settings:
     path = paths.COMPARE_CONFIG if path is None else path
-    values = OmegaConf.to_container(OmegaConf.load(path), resolve=True)["significance"]
+    values = cast(dict, OmegaConf.to_container(OmegaConf.load(path), resolve=True))["significance"]  # a mapping file
     return Settings(**{key: values[key] for key in Settings.__dataclass_fields__})
 
 
@@ -118,7 +119,7 @@ def read_units(data: dict, file: str) -> tuple[dict[str, Units], list[DataError]
     block = data.get("units")
     if not isinstance(block, dict):
         return {}, [DataError(file, None, "units", "must be an object")]
-    metrics = data.get("metrics") if isinstance(data.get("metrics"), dict) else {}
+    metrics = data["metrics"] if isinstance(data.get("metrics"), dict) else {}
     units: dict[str, Units] = {}
     errors: list[DataError] = []
     for metric in HEADLINES:
@@ -153,7 +154,7 @@ def read_scored(path: Path, label: str | None = None) -> Scored:
 
 def _labels(arguments: list[str], names: list[str]) -> list[str]:
     """System names, or the arguments as given where two names coincide."""
-    return [name if names.count(name) == 1 else argument for argument, name in zip(arguments, names)]
+    return [name if names.count(name) == 1 else argument for argument, name in zip(arguments, names, strict=True)]
 
 
 def load(arguments: list[str], track: str = tracks.DEFAULT_TRACK) -> list[Scored]:
@@ -169,7 +170,7 @@ def load(arguments: list[str], track: str = tracks.DEFAULT_TRACK) -> list[Scored
     if errors:
         raise DataErrors(errors)
     labels = _labels(arguments, [s.name for s in scored])
-    scored = [Scored(**{**s.__dict__, "label": label}) for s, label in zip(scored, labels)]
+    scored = [Scored(**{**s.__dict__, "label": label}) for s, label in zip(scored, labels, strict=True)]
     check_comparable(scored)
     return scored
 
@@ -230,7 +231,8 @@ def compare_metric(metric: str, scored: list[Scored], settings: Settings) -> Met
     scores = {s.label: s.metrics.get(metric) for s in scored}
     present = [s for s in scored if metric in s.units]
     if len(present) < 2:
-        return MetricComparison(metric, None, None, 0, scores, [], None, "fewer than two systems have this layer scored (not predicted, or not annotated in the track's gold)")
+        return MetricComparison(metric, None, None, 0, scores, [], None,
+                                "fewer than two systems have this layer scored (not predicted, or not annotated in the track's gold)")
     units = present[0].units[metric]
     pairs = [(a, b) for i, a in enumerate(present) for b in present[i + 1 :]]
     tests = [
@@ -239,7 +241,7 @@ def compare_metric(metric: str, scored: list[Scored], settings: Settings) -> Met
         for a, b in pairs
     ]
     adjusted = holm([t.p_value for t in tests])
-    results = [PairResult(a.label, b.label, t, p, p <= settings.alpha) for (a, b), t, p in zip(pairs, tests, adjusted)]
+    results = [PairResult(a.label, b.label, t, p, p <= settings.alpha) for (a, b), t, p in zip(pairs, tests, adjusted, strict=True)]
     n = len(units.ids)
     floor = smallest_p(n, settings.permutations, family=len(pairs))
     note = None if units.unit == "document" else f"warning: {SENTENCE_UNIT_WARNING}"

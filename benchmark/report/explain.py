@@ -95,7 +95,7 @@ class DocText:
 
     def sentence_tokens(self, sentence: int) -> tuple[int, int]:
         """First and one-past-last token of a sentence."""
-        bounds = self.sentence_starts + (len(self.tokens),)
+        bounds = (*self.sentence_starts, len(self.tokens))
         return bounds[sentence], bounds[sentence + 1]
 
     def sentence_chars(self, sentence: int) -> tuple[int, int]:
@@ -417,7 +417,7 @@ def _no_records(results_path: Path, errors_path: Path) -> list[DataError]:
     why = ("published results keep the counts, not the error records"
            if results_path.resolve().parent == paths.RESULTS_DIR.resolve() else "this run was scored before error records were written")
     return [DataError(str(errors_path), None, None, f"absent: {why}; run the system with the current version "
-                                                    f"(`{command}`) and explain the run directory it prints")] + refusals
+                                                    f"(`{command}`) and explain the run directory it prints"), *refusals]
 
 
 def check_html_target(target: Path, records: list[ErrorRecord]) -> None:

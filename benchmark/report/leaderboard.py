@@ -18,8 +18,10 @@ import csv
 import io
 import json
 import re
+from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 from filelock import FileLock
@@ -117,29 +119,29 @@ def rank_bands(ranked: list[tuple[str, str, dict]], metric: str, settings: Setti
     if errors:
         raise DataErrors(errors)
     tests: list[tuple[float | None, float | None, str | None]] = []
-    for (_, _, data_a), (_, _, data_b), a, b in zip(ranked, ranked[1:], units, units[1:]):
+    for ((_, _, data_a), (_, _, data_b)), (a, b) in zip(pairwise(ranked), pairwise(units), strict=True):
         difference = None
-        values = (data_a.get("metrics") or {}).get(metric), (data_b.get("metrics") or {}).get(metric)
-        if all(_is_number(v) for v in values):
-            difference = values[0] - values[1]
+        value_a, value_b = (data_a.get("metrics") or {}).get(metric), (data_b.get("metrics") or {}).get(metric)
+        if _is_number(value_a) and _is_number(value_b):
+            difference = value_a - value_b
         if a is None or b is None:
             tests.append((difference, None, "not tested: no per-unit counts for this metric"))
         elif (a.kind, a.unit, a.ids) != (b.kind, b.unit, b.ids):
             tests.append((difference, None, "not tested: the units do not pair"))
         else:
-            p, _, _ = randomization_p(a.kind, a.counts, b.counts, n_permutations=settings.permutations, seed=settings.seed)
-            tests.append((difference, p, None))
+            p_value, _, _ = randomization_p(a.kind, a.counts, b.counts, n_permutations=settings.permutations, seed=settings.seed)
+            tests.append((difference, p_value, None))
     tested = [p for _, p, _ in tests if p is not None]
     adjusted = iter(holm(tested))
     pairs, bands = [], [1] if ranked else []
-    for ((name_a, _, _), (name_b, _, _)), (difference, p, note) in zip(zip(ranked, ranked[1:]), tests):
+    for ((name_a, _, _), (name_b, _, _)), (difference, p, note) in zip(pairwise(ranked), tests, strict=True):
         p_holm = next(adjusted) if p is not None else None
         significant = p_holm is not None and p_holm <= settings.alpha
         pairs.append(Adjacent(name_a, name_b, difference, p, p_holm, significant, note))
         bands.append(bands[-1] + 1 if significant else bands[-1])
     known = next((u for u in units if u is not None), None)
     n_units = len(known.ids) if known else None
-    floor = smallest_p(n_units, settings.permutations, family=max(1, len(tested))) if known else None
+    floor = smallest_p(len(known.ids), settings.permutations, family=max(1, len(tested))) if known else None
     return Ranking(bands, pairs, n_units, floor)
 
 
@@ -295,13 +297,13 @@ def _csv(rows: list[dict], cols: tuple[tuple[str, str], ...] | None = None) -> s
     header = ["rank", "system", "version", "status"]
     for metric, _ in cols:
         header += [metric, f"{metric}.low", f"{metric}.high"]
-    writer.writerow(header + ["fingerprint", "command"])
+    writer.writerow([*header, "fingerprint", "command"])
     for row in rows:
         line = [row["rank"] if row["rank"] is not None else "", row["system"], row["version"], row["status"]]
         for metric, _ in cols:
             interval = row["intervals"][metric] or {}
             line += [_blank(row["metrics"][metric]), _blank(interval.get("low")), _blank(interval.get("high"))]
-        writer.writerow([csv_cell(cell) for cell in line + [row["fingerprint"], row["command"]]])
+        writer.writerow([csv_cell(cell) for cell in [*line, row["fingerprint"], row["command"]]])
     return buffer.getvalue()
 
 
@@ -364,7 +366,7 @@ def _bands_markdown(current: list[Entry], ranking, heading: str = "## Rank bands
                   f"attainable p-value after Holm is {ranking.floor:.3g}.", ""]
     lines += [f"| Band | System | {title} | Next system | Difference (points) | p | p (Holm) |",
               "| ---: | --- | ---: | --- | ---: | ---: | ---: |"]
-    for entry, band, pair in zip(current, ranking.bands, ranking.pairs + [None]):
+    for entry, band, pair in zip(current, ranking.bands, [*ranking.pairs, None], strict=True):
         tail = "| | | |"
         if pair is not None and pair.p_value is None:
             tail = f"| {_signed(pair.difference)} | {pair.note} | |"
@@ -379,7 +381,7 @@ def _signed(value) -> str:
     return "—" if value is None else f"{100 * value:+.1f}"
 
 
-def _markdown(current: list[Entry], ranks: list[int], stale: list[Entry], card: dict, ranking=None, sections: list[str] = ()) -> str:
+def _markdown(current: list[Entry], ranks: list[int], stale: list[Entry], card: dict, ranking=None, sections: Sequence[str] = ()) -> str:
     lines = [
         "# newsbench leaderboard",
         "",
@@ -394,7 +396,7 @@ def _markdown(current: list[Entry], ranks: list[int], stale: list[Entry], card: 
         "| Rank | System | Version | " + " | ".join(title for _, title in columns()) + " |",
         "| ---: | --- | --- | " + " | ".join("---:" for _ in columns()) + " |",
     ]
-    for rank, entry in zip(ranks, current):
+    for rank, entry in zip(ranks, current, strict=True):
         cells = " | ".join(_cell(entry, metric) for metric, _ in columns())
         lines.append(f"| {rank} | {md_text(entry.name)} | {md_text(entry.version)} | {cells} |")
     if ranking is not None and current:
@@ -405,7 +407,7 @@ def _markdown(current: list[Entry], ranks: list[int], stale: list[Entry], card: 
     if submissions:
         lines += ["", "## Submitted systems", ""]
         for e in submissions:
-            meta = e.submission
+            meta = e.submission or {}  # not None: submissions are the entries that have one
             who = meta.get("authors") or meta.get("organisation") or ""
             lines.append(f"- **{md_text(e.name)}** ({md_text(who)}, {md_text(meta.get('date', ''))}): "
                          f"{md_text(meta.get('description', ''))} {md_url(meta.get('url'))}".rstrip())
@@ -432,7 +434,7 @@ def _board(current: list[Entry], stale: list[Entry], ranks: list[int], ranking, 
            cols: tuple[tuple[str, str], ...] | None = None) -> dict:
     """leaderboard.json of one track."""
     cols = columns() if cols is None else cols
-    rows = [dict(_row_json(rank, e, cols), status="current", band=band) for rank, e, band in zip(ranks, current, ranking.bands)]
+    rows = [dict(_row_json(rank, e, cols), status="current", band=band) for rank, e, band in zip(ranks, current, ranking.bands, strict=True)]
     rows += [dict(_row_json(None, e, cols), status="stale") for e in stale]
     return {
         "dataset": dataset,
@@ -443,7 +445,7 @@ def _board(current: list[Entry], stale: list[Entry], ranks: list[int], ranking, 
         "bands": {
             "metric": HEADLINE,
             "test": "paired approximate randomization, Holm over the adjacent pairs",
-            "systems": {e.name: band for e, band in zip(current, ranking.bands)},
+            "systems": {e.name: band for e, band in zip(current, ranking.bands, strict=True)},
             "adjacent": [
                 {"a": p.a, "b": p.b, "difference": _number(p.difference), "p_value": _number(p.p_value),
                  "p_holm": _number(p.p_holm), "significant": p.significant, "note": p.note}
@@ -495,7 +497,7 @@ def _track_markdown(key: str, card: dict, current: list[Entry], ranks: list[int]
         "| Rank | System | Version | " + " | ".join(title for _, title in columns) + " |",
         "| ---: | --- | --- | " + " | ".join("---:" for _ in columns) + " |",
     ]
-    for rank, entry in zip(ranks, current):
+    for rank, entry in zip(ranks, current, strict=True):
         lines.append(f"| {rank} | {md_text(entry.name)} | {md_text(entry.version)} | " + " | ".join(_cell(entry, m) for m, _ in columns) + " |")
     if not current:
         lines.append("| | (no current result) | | " + " | ".join("" for _ in columns) + " |")

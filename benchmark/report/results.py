@@ -19,7 +19,7 @@ from __future__ import annotations
 import copy
 import math
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeGuard
 
 from pydantic import (
     BaseModel,
@@ -141,7 +141,7 @@ class UnitsBlock(_Model):
         return self
 
     def totals(self) -> list[float]:
-        return [float(sum(column)) for column in zip(*self.counts)] if self.counts else [0.0] * WIDTH[self.kind]
+        return [float(sum(column)) for column in zip(*self.counts, strict=True)] if self.counts else [0.0] * WIDTH[self.kind]
 
     def value(self) -> float:
         """The metric these counts make (0 when nothing was counted, as the scorer gives)."""
@@ -387,7 +387,7 @@ def _command(data: dict) -> str:
 
 def recorded_scoring_version(data: dict) -> str:
     """``provenance.scoring_version`` (or the older ``provenance.scoring.version``); absent: "1"."""
-    provenance = data.get("provenance") if isinstance(data.get("provenance"), dict) else {}
+    provenance = data["provenance"] if isinstance(data.get("provenance"), dict) else {}
     version = provenance.get("scoring_version")
     if version is None and isinstance(provenance.get("scoring"), dict):
         version = provenance["scoring"].get("version")
@@ -454,7 +454,8 @@ def read_error_rows(path: Path) -> list[tuple[int, ErrorRow]]:
         lines = read_text_bounded(path, MAX_ERRORS_BYTES).split("\n")
     except DataError as exc:
         raise DataErrors([DataError(str(path), None, None, f"unreadable: {exc.message}")]) from None
-    rows, errors = [], []
+    rows: list[tuple[int, ErrorRow]] = []
+    errors: list[DataError] = []
     for number, text in enumerate(lines, start=1):
         if len(errors) >= MAX_REPORTED:
             errors.append(DataError(str(path), None, None, "more problems not listed"))
@@ -475,7 +476,7 @@ def read_error_rows(path: Path) -> list[tuple[int, ErrorRow]]:
     return rows
 
 
-def is_number(value: object) -> bool:
+def is_number(value: object) -> TypeGuard[int | float]:
     """A JSON number that is finite (ints of any size are; math.isfinite would overflow on them)."""
     if isinstance(value, bool):
         return False

@@ -195,7 +195,7 @@ def _leaf_rows(table, path: tuple[str, ...] = ()):
         yield path, scalars
     for key, value in table.items():
         if isinstance(value, dict):
-            yield from _leaf_rows(value, path + (str(key),))
+            yield from _leaf_rows(value, (*path, str(key)))
 
 
 def _nested(table) -> tuple[list, list[str]]:
@@ -243,8 +243,8 @@ def _errors(data: dict) -> list[tuple[str, list[str], list]] | None:
     for layer, block in errors.items():
         if not isinstance(block, dict):
             continue
-        labels = block.get("labels") if isinstance(block.get("labels"), dict) else {}
-        rows = [("(all)", block.get("total") or {})] + sorted(labels.items())
+        labels = block["labels"] if isinstance(block.get("labels"), dict) else {}
+        rows = [("(all)", block.get("total") or {}), *sorted(labels.items())]
         seen = {c for _, counts in rows if isinstance(counts, dict) for c in counts}
         classes = [c for c in ERROR_CLASSES if c in seen] + sorted(seen - set(ERROR_CLASSES))
         layers.append((layer, classes, [(label, counts) for label, counts in rows if isinstance(counts, dict)]))
@@ -277,7 +277,7 @@ def _system_page(row: dict, data: dict, board: dict) -> bytes:
 
 
 def render(site_dir: Path, board: dict, results: dict[str, dict], card: dict, title: str = "newsbench leaderboard",
-           tracks: list[tuple[str, str]] = ()) -> dict[Path, bytes]:
+           tracks: Sequence[tuple[str, str]] = ()) -> dict[Path, bytes]:
     """Every file of the site, in memory. ``board`` is the rendered leaderboard.json;
     ``results`` maps a system name to its published result (metrics, tables, provenance...)."""
     scored = {name: str((data.get("provenance") or {}).get("started_at") or "")[:10] for name, data in results.items()}

@@ -12,6 +12,7 @@ that wrote no results is listed as such.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +37,10 @@ _JOB_NUMBER = re.compile(r"(\d+)_")
 
 def job_directories(sweep_dir: Path) -> list[Path]:
     """The job directories of a sweep (``NUM_NAME``), by job number."""
-    jobs = [p for p in sweep_dir.iterdir() if p.is_dir() and _JOB_NUMBER.match(p.name)] if sweep_dir.is_dir() else []
-    return sorted(jobs, key=lambda p: (int(_JOB_NUMBER.match(p.name).group(1)), p.name))
+    if not sweep_dir.is_dir():
+        return []
+    jobs = [(int(m.group(1)), p.name, p) for p in sweep_dir.iterdir() if p.is_dir() and (m := _JOB_NUMBER.match(p.name))]
+    return [p for _, _, p in sorted(jobs)]
 
 
 def summary_tables(sweep_dir: Path) -> list:
@@ -78,7 +81,7 @@ def summary_tables(sweep_dir: Path) -> list:
     for metric in HEADLINES:
         pairs.add_column(metric, justify="right")
     notes: list[str] = []
-    for (a, label_a), (b, label_b) in zip(zip(scored, labels), list(zip(scored, labels))[1:]):
+    for (a, label_a), (b, label_b) in pairwise(zip(scored, labels, strict=True)):
         head = Text(f"{label_a} − {label_b}")
         if a is None or b is None:
             pairs.add_row(head, "no units: re-run with the current version")

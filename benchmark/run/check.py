@@ -54,7 +54,7 @@ def _plain_keys(node: type, prefix: str) -> set[str]:
         if name.startswith("_") or not recorded.get(name, True):
             continue
         options = [a for a in typing.get_args(hint) if a is not type(None)] if typing.get_origin(hint) in (typing.Union, types.UnionType) else [hint]
-        if len(options) == 1 and dataclasses.is_dataclass(options[0]):
+        if len(options) == 1 and isinstance(options[0], type) and dataclasses.is_dataclass(options[0]):
             keys |= _plain_keys(options[0], f"{prefix}.{name}")
         elif options and all(option in _PLAIN_TYPES for option in options):
             keys.add(f"{prefix}.{name}")
@@ -88,6 +88,10 @@ class Difference:
     metric: str
     published: object
     now: object
+
+
+def _is_plain_number(value: object) -> typing.TypeGuard[int | float]:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def tolerance_for(metric: str, tolerances: dict) -> float:
@@ -192,9 +196,8 @@ def compare_results(system: str, published: dict, now: dict, tolerances: dict) -
         a, b = flat_old.get(field, "absent"), flat_new.get(field, "absent")
         if a == b:
             continue
-        numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (a, b))
         metric = field[len(".intervals."):].rsplit(".", 1)[0]
-        if numbers and field.startswith(".intervals.") and abs(a - b) <= tolerance_for(metric, tolerances):
+        if _is_plain_number(a) and _is_plain_number(b) and field.startswith(".intervals.") and abs(a - b) <= tolerance_for(metric, tolerances):
             continue
         differences.append(Difference(system, field[1:], _short(a), _short(b)))
     return differences
@@ -329,11 +332,11 @@ def check_files() -> list[Difference]:
 def format_differences(differences: list[Difference]) -> str:
     rows = [("system", "metric", "published", "now")] + [(d.system, d.metric, str(d.published), str(d.now)) for d in differences]
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)
 
 
 def main(overrides: list[str]) -> int:
-    tolerances = OmegaConf.to_container(OmegaConf.load(Path(paths.CONFIG_DIR) / "check.yaml"), resolve=True)["tolerance"]
+    tolerances = typing.cast(dict, OmegaConf.to_container(OmegaConf.load(Path(paths.CONFIG_DIR) / "check.yaml"), resolve=True))["tolerance"]
     if not list(paths.RESULTS_DIR.glob("*.json")):
         print("check: no published results in leaderboard/results/", file=sys.stderr)
         return 1

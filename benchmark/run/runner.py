@@ -21,8 +21,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -105,7 +106,7 @@ def _predict(extractor: Extractor, inputs: list[SeedDocument], steps: Steps) -> 
         predicted = extractor.predict(inputs)
         steps.advance("documents", len(inputs))
         return predicted
-    predicted: list[Document] = []
+    predicted = []
     for first in range(0, len(inputs), CHUNK):
         chunk = inputs[first : first + CHUNK]
         predicted += extractor.predict(chunk)
@@ -126,7 +127,7 @@ def _checked_predictions(extractor: Extractor, inputs: list[SeedDocument], predi
     if [d.id for d in predicted] != [d.id for d in inputs]:
         raise DataErrors([DataError(source, None, "id", "predictions must return one record per input document, in input order")])
     errors: list[DataError] = []
-    for doc, reference in zip(predicted, inputs):
+    for doc, reference in zip(predicted, inputs, strict=True):
         errors += check_document(doc, file=source, record=doc.id, gold=False, reference=reference)
     if errors:
         raise DataErrors(errors)
@@ -135,9 +136,9 @@ def _checked_predictions(extractor: Extractor, inputs: list[SeedDocument], predi
 
 def run_system(cfg: DictConfig, overrides: list[str]) -> RunOutput:
     """Load the configured track's split, run the configured extractor, score it."""
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     clock = time.perf_counter()
-    loaded = tracks.load(OmegaConf.to_container(cfg.dataset, resolve=True))
+    loaded = tracks.load(cast(dict, OmegaConf.to_container(cfg.dataset, resolve=True)))  # a DictConfig's container is a dict
     rows, gold = loaded.rows, loaded.gold
     extractor: Extractor = instantiate(cfg.model, _convert_="all")
     inputs = [SeedDocument(d.id, d.date, d.text) for d in gold]
@@ -145,7 +146,7 @@ def run_system(cfg: DictConfig, overrides: list[str]) -> RunOutput:
         predicted = _checked_predictions(extractor, inputs, _predict(extractor, inputs, steps))
         steps.start("layers", "layers scored", len(scoring.LAYERS))
         steps.start("bootstrap", "bootstrap intervals", len(scoring.HEADLINES))
-        report = scoring.score(rows, gold, predicted, OmegaConf.to_container(cfg.scoring, resolve=True), steps.advance)
+        report = scoring.score(rows, gold, predicted, cast(dict, OmegaConf.to_container(cfg.scoring, resolve=True)), steps.advance)
     errors = report.pop("error_records")
     ner_source = report.pop("ner_source")
     reproduce = [o for o in overrides if not o.startswith(("publish=", "quiet="))]  # neither changes a score
@@ -212,11 +213,11 @@ def job_problems(cfg: DictConfig, model: str | None) -> list[str]:
     try:
         mode = publish_mode(cfg.publish)
     except ValueError as exc:
-        return problems + [str(exc)]
+        return [*problems, str(exc)]
     track = tracks.track_of(cfg.dataset.name)
     if mode is not Publish.false and (track is None or cfg.dataset.split != "test"):
         problems.append(f"dataset {cfg.dataset.name} split {cfg.dataset.split}: only a registered track's test split is published (dev is for tuning)")
-    elif mode is Publish.true and (tracks.published_dir(track) / f"{cfg.model.name}.json").exists():
+    elif mode is Publish.true and track is not None and (tracks.published_dir(track) / f"{cfg.model.name}.json").exists():
         problems.append(f"{cfg.model.name!r} is already on the {track} leaderboard: publish=replace replaces its entry")
     if mode is not Publish.false and model == PREDICTIONS_MODEL:
         for key in ("path", "metadata"):
@@ -377,7 +378,7 @@ def _stop(exc: DataError | DataErrors, outcome: str) -> None:
 def hydra_entry(args: list[str] | None = None) -> int:
     args = sys.argv[1:] if args is None else args
     if "--help" in args or "-h" in args:
-        print(RUN_HELP.format(models=", ".join(builtin_models() + [PREDICTIONS_MODEL])))
+        print(RUN_HELP.format(models=", ".join([*builtin_models(), PREDICTIONS_MODEL])))
         return 0
     if "--hydra-help" not in args and "--info" not in args and "-i" not in args:
         problems = preflight(args)

@@ -61,8 +61,9 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from types import ModuleType
+from typing import Any
 
 import evaluate
 
@@ -94,17 +95,19 @@ def _null(sheet: _Sheet, layer: str) -> None:
         sheet.metrics[name] = None
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_metric(name: str) -> evaluate.EvaluationModule:
     """The public definition: an evaluate module loaded by local path."""
     return evaluate.load(str(paths.METRICS_DIR / name))
 
 
-@lru_cache(maxsize=None)
+@cache
 def metric_core(name: str) -> ModuleType:
     """The same module's file imported as plain Python, for its pure-python core."""
     path = paths.METRICS_DIR / name / f"{name}.py"
     spec = importlib.util.spec_from_file_location(f"benchmark_metric_{name}", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"{path}: not an importable Python file")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
@@ -225,7 +228,7 @@ class _Sheet:
             self.metrics[f"{prefix}.{key}"] = None if scores is None else float(scores[key])
 
     def sentence_table(self, metric: str) -> list[list[list[float]]]:
-        table = [[[0, 0, 0] for _ in doc.sentence_starts] for doc in self.index]
+        table: list[list[list[float]]] = [[[0, 0, 0] for _ in doc.sentence_starts] for doc in self.index]
         self.sentence_counts[metric] = table
         return table
 
@@ -241,6 +244,7 @@ def _tally(table: list[list[list[float]]], d: int, doc: TokenIndex, records: lis
     """Add each record's counts to the sentence of its first token (gold's, else predicted's)."""
     for r in records:
         unit = r.gold if r.gold is not None else r.predicted
+        assert unit is not None, "a record has a gold or a predicted side"
         row = table[d][doc.sentence_of(unit[0])]
         row[0] += credit(r) if credit else (r.cls in correct)
         row[1] += r.predicted is not None
@@ -296,6 +300,7 @@ def _score_entities(sheet: _Sheet, gold_docs: Sequence[Document], predicted: Seq
     semeval = metric_core("span_overlap")
     strict_table = sheet.sentence_table("ner.strict.micro.f1")
     partial_table = sheet.sentence_table("ner.partial.micro.f1")
+    labels: dict[str, list[int]]  # label -> [correct, predicted, gold]
     totals, labels = [0, 0, 0], {}
     all_gold: list[list[Span]] = []
     all_pred: list[list[Span]] = []
@@ -311,10 +316,10 @@ def _score_entities(sheet: _Sheet, gold_docs: Sequence[Document], predicted: Seq
         _tally(strict_table, d, doc, records)
         for i, c in enumerate(count(records)):
             totals[i] += c
-        for label, c in _per_label(records).items():
-            row = labels.setdefault(label, [0, 0, 0])
+        for label, per_label in _per_label(records).items():
+            label_row = labels.setdefault(label, [0, 0, 0])
             for i in range(3):
-                row[i] += c[i]
+                label_row[i] += per_label[i]
         overall, by_label = semeval.evaluate_item(gold, pred)
         for scheme, outcomes in overall.items():
             for outcome, _, _ in outcomes:
@@ -519,8 +524,8 @@ def _score_quotes(sheet: _Sheet, gold_docs: Sequence[Document], predicted: Seque
         gold_tokens, pred_tokens = _content_tokens(gold), _content_tokens(pred)
         for i, c in enumerate((len(gold_tokens & pred_tokens), len(pred_tokens), len(gold_tokens))):
             tokens[i] += c
-    for name, c in totals.items():
-        sheet.prf(f"quotes.{name}", prf(*c))
+    for name, name_totals in totals.items():
+        sheet.prf(f"quotes.{name}", prf(*name_totals))
     n_pred, n_gold = variants["exact"][2], variants["exact"][3]
     sheet.prf("quotes.content.partial", prf(partial_credit, n_pred, n_gold))
     sheet.prf("quotes.content.tokens", prf(*tokens))
@@ -591,6 +596,7 @@ def _score_events(sheet: _Sheet, gold_docs: Sequence[Document], predicted: Seque
     arguments_core = metric_core("event_arguments")
     trigger_table = sheet.sentence_table("events.trigger.f1")
     argument_table = sheet.sentence_table("events.argument.f1")
+    labels: dict[str, list[int]]  # label -> [correct, predicted, gold]
     typed, untyped, labels = [0, 0, 0], [0, 0, 0], {}
     argument_counts = {task: [0, 0, 0] for task in arguments_core.TASKS}
     for d, (doc, g_rec, p_rec) in enumerate(zip(sheet.index, gold_docs, predicted, strict=True)):
@@ -602,10 +608,10 @@ def _score_events(sheet: _Sheet, gold_docs: Sequence[Document], predicted: Seque
         _tally(trigger_table, d, doc, records)
         for i, c in enumerate(count(records)):
             typed[i] += c
-        for label, c in _per_label(records).items():
-            row = labels.setdefault(label, [0, 0, 0])
+        for label, per_label in _per_label(records).items():
+            label_row = labels.setdefault(label, [0, 0, 0])
             for i in range(3):
-                row[i] += c[i]
+                label_row[i] += per_label[i]
         identified = match_spans("events.trigger", [(s, e, "TRIGGER") for s, e, _ in gold_triggers], [(s, e, "TRIGGER") for s, e, _ in pred_triggers])
         for i, c in enumerate(count(identified)):
             untyped[i] += c
@@ -691,6 +697,7 @@ def _score_registered(sheet: _Sheet, gold_docs: Sequence[Document], predicted: S
         for per_doc in sheet.records.values():
             for layer, rows in per_doc.items():
                 records.setdefault(layer, []).extend(rows)
+        assert metric.compute is not None, "computed() yields only the metrics with a compute of their own"
         sheet.metrics[metric.name] = float(metric.compute(records))
 
 
@@ -707,11 +714,11 @@ def resampling_unit(n_documents: int) -> str:
     return "document" if n_documents >= MIN_DOCUMENTS_FOR_DOCUMENT_UNIT else "sentence"
 
 
-def _by_document(ids: list[str], counts: list[list], doc_ids: list[str]) -> list[list]:
+def _by_document(ids: list[str], counts: Sequence[Sequence[float]], doc_ids: list[str]) -> list[list[float]]:
     """Per-unit counts summed per document (every document, in corpus order, zeros included)."""
     width = len(counts[0]) if counts else 3
-    sums = {doc_id: [0] * width for doc_id in doc_ids}
-    for unit_id, row in zip(ids, counts):
+    sums: dict[str, list[float]] = {doc_id: [0] * width for doc_id in doc_ids}
+    for unit_id, row in zip(ids, counts, strict=True):
         total = sums[unit_id.rsplit("#", 1)[0]]
         for i in range(width):
             total[i] += row[i]
@@ -729,6 +736,7 @@ def _units(sheet: _Sheet) -> dict[str, dict]:
     for metric in HEADLINES:
         if sheet.metrics.get(metric) is None:
             continue
+        counts: Sequence[Sequence[float]]
         if metric in sheet.quote_units:
             kind, unit, (ids, counts) = "accuracy", "quotation", sheet.quote_units[metric]
         else:
@@ -805,11 +813,12 @@ def error_records(sheet: _Sheet) -> list[dict]:
     for d, doc in enumerate(sheet.index):
         layers = sheet.records.get(d, {})
         for layer in ERROR_LAYERS:
-            rendered = []
+            rendered: list[dict[str, Any]] = []
             for r in layers.get(layer, []):
                 gold, pred = _render(doc, r.gold), _render(doc, r.predicted)
                 first = gold or pred
                 unit = r.gold if r.gold is not None else r.predicted
+                assert first is not None and unit is not None, "a record has a gold or a predicted side"
                 rendered.append({
                     "layer": layer, "doc": doc.id, "sentence": doc.sentence_of(unit[0]), "class": r.cls,
                     "label": r.label, "gold": gold, "predicted": pred,

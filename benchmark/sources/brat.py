@@ -121,7 +121,7 @@ def parse_line(line: str, number: int, text_length: int) -> tuple[BratSpan | Non
             return None, None
         return None, "not a brat annotation line (expected an id T, R, E, A, M, N, # or * and a tab)"
     ident, label, offsets, text = match.groups()
-    fragments = tuple(tuple(int(x) for x in pair.split(" ")) for pair in offsets.split(";"))
+    fragments = tuple((int(a), int(b)) for a, b in (pair.split(" ") for pair in offsets.split(";")))  # the regex: pairs
     problem = fragments_problem(fragments, text_length)
     if problem:
         return None, problem

@@ -32,7 +32,8 @@ _ELIDED = re.compile(r"[ldLD]['’]")
 _LOWER_ARTICLE = re.compile(r"(?:le|la|les|du|des|de|au|aux|un|une)\s")
 _CAPITAL_ARTICLE = re.compile(r"(?:Le|La|Les|Du|Des|Au|Aux)\s")
 # ... and titles and honorifics from a PER span (§1.1, §1.3).
-_TITLE = re.compile(r"(?:M\.|MM\.|Mme|Mmes|Mlle|Dr|Pr|Me|Mgr|président|présidente|ministre|roi|reine|pape|prince|princesse|général|sénateur|député|maire)\s", re.IGNORECASE)
+_TITLE = re.compile(r"(?:M\.|MM\.|Mme|Mmes|Mlle|Dr|Pr|Me|Mgr|président|présidente|ministre|roi|reine|pape|prince|princesse|général|sénateur"
+                    r"|député|maire)\s", re.IGNORECASE)
 
 
 @dataclass
@@ -104,8 +105,10 @@ def count_drops(result: Report, conversion: Conversion) -> None:
     for drop in conversion.drops:
         result.drops_per_reason[drop.reason] += 1
         if drop.reason == "nested":
+            assert drop.by is not None, "a nested drop names the mention it is nested in"
             result.nested_drops[drop.by.label, drop.mention.label] += 1
         elif drop.reason == "same-extent":
+            assert drop.by is not None, "a same-extent drop names the mention it lost to"
             result.same_extent_drops[drop.by.label, drop.mention.label] += 1
         if drop.reason != "unscored-label":
             result.example(f"dropped {drop.reason}", conversion.document.id, drop.mention)
@@ -145,7 +148,8 @@ def render(result: Report) -> str:
     lines.append("nested drops (outer, inner): " + _pairs(result.nested_drops))
     lines.append("same-extent drops (winner, loser): " + _pairs(result.same_extent_drops))
     lines.append(f"re-anchored offsets: {result.reanchored}")
-    for name in ("edge_problem_mentions", "edge_problems", "elided_start", "lower_article_start", "capital_article_start", "title_start", "lowercase_start", "multiline", "token_cuts"):
+    for name in ("edge_problem_mentions", "edge_problems", "elided_start", "lower_article_start", "capital_article_start", "title_start",
+                 "lowercase_start", "multiline", "token_cuts"):
         lines.append(f"{name.replace('_', ' ')}: " + _pairs(getattr(result, name)))
     lines.append("examples:")
     lines += [f"  {category}: {', '.join(found)}" for category, found in sorted(result.examples.items())]

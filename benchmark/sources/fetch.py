@@ -143,9 +143,9 @@ def remove_stale_partials(parent: Path, max_age: float = STALE_PARTIAL_SECONDS) 
     a killed fetch; never read, only removed so the cache does not grow."""
     now = time.time()
     for child in parent.iterdir():
-        if child.name.startswith((".partial-", ".old-")) and child.is_dir() and not child.is_symlink():
-            if now - child.lstat().st_mtime > max_age:
-                shutil.rmtree(child, ignore_errors=True)
+        leftover = child.name.startswith((".partial-", ".old-")) and child.is_dir() and not child.is_symlink()
+        if leftover and now - child.lstat().st_mtime > max_age:
+            shutil.rmtree(child, ignore_errors=True)
 
 
 def copy_from_dir(manifest: Manifest, source: Path, staging: Path) -> None:

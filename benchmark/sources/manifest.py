@@ -151,7 +151,8 @@ def parse(text: str, source: str) -> Manifest:
         if line.startswith("#"):
             key, tab, value = line[1:].partition("\t")
             if not tab or key not in HEADER_KEYS or key in header or not value:
-                errors.append(DataError(source, where, None, "malformed header line: expected '#KEY<TAB>VALUE', KEY one of " + ", ".join(HEADER_KEYS) + ", once each"))
+                errors.append(DataError(source, where, None,
+                                        "malformed header line: expected '#KEY<TAB>VALUE', KEY one of " + ", ".join(HEADER_KEYS) + ", once each"))
             else:
                 header[key] = value
             continue
@@ -161,8 +162,8 @@ def parse(text: str, source: str) -> Manifest:
             columns_at = number
             continue
         entry, problem = _parse_row(line)
-        if problem:
-            errors.append(DataError(source, where, None, problem))
+        if entry is None:  # then problem says why
+            errors.append(DataError(source, where, None, str(problem)))
         elif entry.path in seen:
             errors.append(DataError(source, where, "path", f"{entry.path} is listed twice"))
         else:

@@ -86,11 +86,11 @@ class Mention:
     end: int
     label: str
 
-    def contains(self, other: "Mention") -> bool:
+    def contains(self, other: Mention) -> bool:
         """Strictly contains: covers ``other`` and is not the same extent."""
         return self.start <= other.start and other.end <= self.end and (self.start, self.end) != (other.start, other.end)
 
-    def crosses(self, other: "Mention") -> bool:
+    def crosses(self, other: Mention) -> bool:
         return self.start < other.start < self.end < other.end or other.start < self.start < other.end < self.end
 
 

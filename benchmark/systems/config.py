@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Dict, Optional
 
 from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
@@ -36,14 +35,14 @@ class ExtractorConfig:
 @dataclass
 class RulesConfig(ExtractorConfig):
     _target_: str = "benchmark.systems.rules.RulesExtractor"
-    default_label: Optional[str] = "ORG"
+    default_label: str | None = "ORG"
 
 
 @dataclass
 class SpacyConfig(ExtractorConfig):
     _target_: str = "benchmark.systems.spacy_pipeline.SpacyExtractor"
     model: str = MISSING
-    label_map: Dict[str, Optional[str]] = field(default_factory=dict)
+    label_map: dict[str, str | None] = field(default_factory=dict)
     batch_size: int = 64
     strip_titles: bool = True
 
@@ -53,7 +52,7 @@ class PredictionsConfig(ExtractorConfig):
     _target_: str = "benchmark.systems.predictions.PredictionsExtractor"
     path: str = MISSING
     version: str = "submitted"
-    metadata: Optional[str] = None
+    metadata: str | None = None
 
 
 # -- model=llm and model=onnx_token_classification (issue 17) -----------------
@@ -64,10 +63,10 @@ class LLMPromptsConfig:
     """Prompt files (paths from the repository root): ``joint`` for mode=joint,
     one per layer for mode=per_layer (a null layer is not predicted)."""
 
-    joint: Optional[str] = None
-    entities: Optional[str] = None
-    quotes: Optional[str] = None
-    events: Optional[str] = None
+    joint: str | None = None
+    entities: str | None = None
+    quotes: str | None = None
+    events: str | None = None
 
 
 @dataclass
@@ -77,19 +76,19 @@ class LLMConfig(ExtractorConfig):
     # a results file must not choose which secret a re-run sends (benchmark/run/check.py).
     base_url: str = field(default=MISSING, metadata={"recorded": False})
     model: str = MISSING
-    api_key_env: Optional[str] = field(default=None, metadata={"recorded": False})
+    api_key_env: str | None = field(default=None, metadata={"recorded": False})
     mode: str = "per_layer"
     prompts: LLMPromptsConfig = field(default_factory=LLMPromptsConfig)
     response_format: str = "json_object"
     temperature: float = 0.0
-    seed: Optional[int] = 20190325
+    seed: int | None = 20190325
     max_tokens: int = 4096
     timeout: float = 120.0
     max_retries: int = 3
     backoff_seconds: float = 1.0
     max_concurrency: int = 2
-    max_requests: Optional[int] = None
-    max_tokens_total: Optional[int] = None
+    max_requests: int | None = None
+    max_tokens_total: int | None = None
     cache: str = "readwrite"
     cache_dir: str = "outputs/llm_cache"
 
@@ -99,7 +98,7 @@ class OnnxTokenClassificationConfig(ExtractorConfig):
     _target_: str = "benchmark.systems.onnx_token_classification.OnnxTokenClassificationExtractor"
     model_dir: str = MISSING
     aggregation_strategy: str = "first"
-    label_map: Dict[str, Optional[str]] = field(default_factory=dict)
+    label_map: dict[str, str | None] = field(default_factory=dict)
     max_length: int = 512
     stride: int = 128
     batch_size: int = 8

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from benchmark.systems.base import Resource
@@ -89,7 +89,7 @@ def norm_case(word: str) -> str:
 # Loading
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(filename: str) -> Resource:
     """Read one file of ``resources/``: its entries and the sha256 of its bytes.
 
@@ -235,7 +235,7 @@ def _dre_verb(infinitive: str) -> set[str]:
     return _from_parts(infinitive, parts)
 
 
-@lru_cache(maxsize=None)
+@cache
 def conjugate(infinitive: str) -> frozenset[str]:
     """The inflected forms news prose uses of a French verb, infinitive included.
 
@@ -256,7 +256,7 @@ def conjugate(infinitive: str) -> frozenset[str]:
     return frozenset({verb})
 
 
-@lru_cache(maxsize=None)
+@cache
 def noun_forms(noun: str) -> frozenset[str]:
     """Singular and plural of a noun (attaque/attaques, bureau/bureaux, tribunal/tribunaux)."""
     word = norm(noun)
@@ -289,7 +289,7 @@ class ReportingLexicon:
     forms: dict[str, str]  # inflected form -> lemma
 
 
-@lru_cache(maxsize=None)
+@cache
 def reporting_verbs() -> ReportingLexicon:
     """Reporting verbs with all their generated forms (reflexive clitic dropped)."""
     lemmas: list[str] = []
@@ -379,7 +379,7 @@ def _index(entries: list[TriggerEntry], key) -> dict:
     return {k: tuple(sorted(v, key=lambda e: -len(e.words))) for k, v in grouped.items()}
 
 
-@lru_cache(maxsize=None)
+@cache
 def event_triggers() -> TriggerLexicon:
     """Parse event_triggers.txt into lookup tables (see the file's header)."""
     entries: list[TriggerEntry] = []
@@ -392,6 +392,8 @@ def event_triggers() -> TriggerLexicon:
             pattern = _parse_exclude(line)
             for form in pattern.slots[pattern.star]:
                 excludes.setdefault(form, []).append(pattern)
+        elif section is None:
+            raise ValueError(f"event_triggers.txt: {line!r} comes before any [section], so it has no event type")
         else:
             entries.append(_parse_entry(section, line))
     nouns = frozenset(form for e in entries if e.pos == "N" for form in e.forms)
@@ -464,14 +466,14 @@ def first_word(text: str) -> str:
     return match.group(0) if match else norm_case(text)
 
 
-@lru_cache(maxsize=None)
+@cache
 def places() -> Gazetteer:
     """Countries, capitals, regions and cities: the LOC gazetteer."""
     names = load("countries_fr.txt").entries + load("capitals_fr.txt").entries + load("places_fr.txt").entries
     return Gazetteer(names)
 
 
-@lru_cache(maxsize=None)
+@cache
 def first_names() -> frozenset[str]:
     return frozenset(norm_case(e) for e in load("first_names.txt").entries)
 
@@ -483,13 +485,13 @@ def is_first_name(word: str) -> bool:
     return word in names or word.split("-")[0] in names
 
 
-@lru_cache(maxsize=None)
+@cache
 def titles() -> frozenset[str]:
     """Every honorific and function noun of titles.txt."""
     return frozenset(norm(e.lstrip("+")) for e in load("titles.txt").entries)
 
 
-@lru_cache(maxsize=None)
+@cache
 def portfolio_titles() -> frozenset[str]:
     """Titles whose capitalised complement is part of the title ("ministre des Finances")."""
     return frozenset(norm(e[1:]) for e in load("titles.txt").entries if e.startswith("+"))
@@ -501,7 +503,7 @@ class OrgCues:
     lowercase_heads: frozenset[str]  # also open one in lower case before "de + Name"
 
 
-@lru_cache(maxsize=None)
+@cache
 def org_cues() -> OrgCues:
     entries = load("org_cues.txt").entries
     words = frozenset(norm(e.lstrip("+")) for e in entries)
@@ -509,12 +511,12 @@ def org_cues() -> OrgCues:
     return OrgCues(words=words, lowercase_heads=heads)
 
 
-@lru_cache(maxsize=None)
+@cache
 def sentence_stopwords() -> frozenset[str]:
     return frozenset(norm_case(e) for e in load("sentence_stopwords.txt").entries)
 
 
-@lru_cache(maxsize=None)
+@cache
 def time_words() -> frozenset[str]:
     return frozenset(norm(e) for e in load("time_words.txt").entries)
 

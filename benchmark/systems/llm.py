@@ -47,10 +47,11 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from benchmark import paths
@@ -137,7 +138,8 @@ def load_template(name: str, path: str | Path) -> PromptTemplate:
         elif current is not None:
             sections[current].append(line)
     if "user" not in sections:
-        raise DataError(str(resolved), None, None, "a prompt template needs a '[user]' line, then the user message (and optionally a '[system]' section before it)")
+        raise DataError(str(resolved), None, None,
+                        "a prompt template needs a '[user]' line, then the user message (and optionally a '[system]' section before it)")
     user = "\n".join(sections["user"]).strip("\n")
     if user.count(PLACEHOLDER) != 1:
         raise DataError(str(resolved), None, "[user]", f"the user message must contain {PLACEHOLDER} exactly once (found {user.count(PLACEHOLDER)})")
@@ -290,7 +292,7 @@ def entities_from(items: list, index: TextIndex, tally: Alignment, doc: str) -> 
     pool, mentions = Pool(exclusive=True), []
     for item in items:
         text = _string(item.get("text")) if isinstance(item, dict) else None
-        label = item.get("label").strip().upper() if isinstance(item, dict) and isinstance(item.get("label"), str) else None
+        label = item["label"].strip().upper() if isinstance(item, dict) and isinstance(item.get("label"), str) else None
         if text is None or label not in ENTITY_LABELS:
             tally.count("entities", "invalid", doc=doc, what="mention (no text, or a label other than PER, ORG, LOC)", string=item)
             continue
@@ -402,7 +404,7 @@ def _arguments(items: list, etype: str, anchor, index: TextIndex, tally: Alignme
     return sorted(arguments, key=lambda a: (a.start, a.end, a.role))
 
 
-BUILDERS = {"entities": entities_from, "quotes": quotes_from, "events": events_from}
+BUILDERS: dict[str, Callable[[list, TextIndex, Alignment, str], list]] = {"entities": entities_from, "quotes": quotes_from, "events": events_from}
 
 
 # -- the response cache -------------------------------------------------------------
@@ -569,7 +571,8 @@ class LLMExtractor(Extractor):
         self.api_key_env, self.mode = api_key_env, mode
         self.templates = _templates(mode, prompts or {})
         self.response_format = response_format
-        self.parameters = {"temperature": float(temperature), "seed": seed, "max_tokens": int(max_tokens), "response_format": response_format, "answer_format": ANSWER_FORMAT}
+        self.parameters = {"temperature": float(temperature), "seed": seed, "max_tokens": int(max_tokens),
+                           "response_format": response_format, "answer_format": ANSWER_FORMAT}
         self.timeout, self.max_retries, self.backoff_seconds = float(timeout), int(max_retries), float(backoff_seconds)
         self.max_concurrency, self.max_requests, self.max_tokens_total = int(max_concurrency), max_requests, max_tokens_total
         self.cache = ResponseCache(_resolve(cache_dir), cache)
@@ -587,9 +590,10 @@ class LLMExtractor(Extractor):
         with ThreadPoolExecutor(max_workers=self.max_concurrency, thread_name_prefix="llm") as pool:
             outcomes = list(pool.map(lambda job: self._outcome(*job), jobs))
         per_document = len(self.templates)  # jobs are grouped by document, in document order
-        records, failed = [], []
+        records: list[Document] = []
+        failed: list[dict] = []
         for i, document in enumerate(documents):
-            mine = list(zip(self.templates, outcomes[i * per_document : (i + 1) * per_document]))
+            mine = list(zip(self.templates, outcomes[i * per_document : (i + 1) * per_document], strict=True))
             records.append(self._record(document, mine, failed))
         self.failures += failed
         self._judge(len(jobs), failed)
@@ -707,7 +711,8 @@ class LLMExtractor(Extractor):
     def _complete(self, template: PromptTemplate, document: SeedDocument) -> dict:
         import openai
 
-        body = {"model": self.model, "messages": template.messages(document.text), "temperature": self.parameters["temperature"], "max_tokens": self.parameters["max_tokens"]}
+        body: dict[str, Any] = {"model": self.model, "messages": template.messages(document.text),
+                                "temperature": self.parameters["temperature"], "max_tokens": self.parameters["max_tokens"]}
         if self.parameters["seed"] is not None:
             body["seed"] = self.parameters["seed"]
         response_format = response_format_body(self.response_format, template.name)

@@ -254,7 +254,7 @@ class Alignment:
         self.count(layer, "not_found" if located is None else located.how, doc=doc, what=what, string=string)
         return located
 
-    def merge(self, other: "Alignment") -> None:
+    def merge(self, other: Alignment) -> None:
         for layer, counts in other.counts.items():
             mine = self.counts.setdefault(layer, dict.fromkeys(OUTCOMES, 0))
             for outcome, n in counts.items():

@@ -230,7 +230,8 @@ def aggregate_word(group: list[Piece], strategy: str, labels: list[str]) -> Piec
 
 
 def aggregate_words(pieces: list[Piece], strategy: str, labels: list[str]) -> list[Piece]:
-    words, group = [], []
+    words: list[Piece] = []
+    group: list[Piece] = []
     for piece in pieces:
         if group and not piece.is_subword:
             words.append(aggregate_word(group, strategy, labels))
@@ -297,7 +298,8 @@ class OnnxTokenClassificationExtractor(Extractor):
         self.specials = special_tokens(self.tokenizer)
         self.capacity = self.max_length - len(self.specials.prefix) - len(self.specials.suffix)
         if batch_size < 1 or not 0 <= self.stride < self.capacity:
-            raise _refuse("model", f"need batch_size ≥ 1 and 0 ≤ stride < max_length minus the {len(self.specials.prefix) + len(self.specials.suffix)} special tokens ({self.capacity})")
+            raise _refuse("model", f"need batch_size ≥ 1 and 0 ≤ stride < max_length minus the "
+                                   f"{len(self.specials.prefix) + len(self.specials.suffix)} special tokens ({self.capacity})")
         self.session, self.inputs, self.output = self._load_session()
         self.pad_id = self._pad_id()
         self.unk_id = self._unk_id()
@@ -364,15 +366,15 @@ class OnnxTokenClassificationExtractor(Extractor):
 
     def predict(self, documents: Sequence[SeedDocument]) -> list[Document]:
         encodings = [self.tokenizer.encode(d.text, add_special_tokens=False) for d in documents]
-        for document, encoding in zip(documents, encodings):
+        for document, encoding in zip(documents, encodings, strict=True):
             check_offsets(encoding, f"{self.directory / TOKENIZER_FILE} (document {document.id})")
         windows = [(d, s) for d, e in enumerate(encodings) for s in window_starts(len(e.ids), self.capacity, self.stride)]
         scores = self._run(windows, encodings)
         per_document: list[list[tuple[int, np.ndarray]]] = [[] for _ in documents]
-        for (d, start), window_scores in zip(windows, scores):
+        for (d, start), window_scores in zip(windows, scores, strict=True):
             per_document[d].append((start, window_scores))
         self._count(encodings, per_document)
-        return [self._record(doc, enc, merge_windows(len(enc.ids), wins)) for doc, enc, wins in zip(documents, encodings, per_document)]
+        return [self._record(doc, enc, merge_windows(len(enc.ids), wins)) for doc, enc, wins in zip(documents, encodings, per_document, strict=True)]
 
     def _run(self, windows: list[tuple[int, int]], encodings) -> list[np.ndarray]:
         """Softmax scores of each window's content tokens (special tokens and padding removed)."""
@@ -407,7 +409,7 @@ class OnnxTokenClassificationExtractor(Extractor):
         for tag, start, end in aggregate(pieces, self.strategy, self.labels):
             label = self.label_map.get(tag)
             span = trim_span(document.text, start, end) if label else None
-            if span is not None:
+            if span is not None and label is not None:
                 mentions.append(EntityMention(start=span[0], end=span[1], text=document.text[span[0] : span[1]], label=label))
         return make_document(document, mentions, None, None)
 
@@ -417,7 +419,8 @@ class OnnxTokenClassificationExtractor(Extractor):
         import onnxruntime
         import tokenizers
 
-        files = sorted(p for p in self.directory.iterdir() if p.name in (MODEL_FILE, TOKENIZER_FILE, CONFIG_FILE) or p.name.startswith(MODEL_FILE + "_data") or p.suffix == ".onnx_data")
+        files = sorted(p for p in self.directory.iterdir()
+                       if p.name in (MODEL_FILE, TOKENIZER_FILE, CONFIG_FILE) or p.name.startswith(MODEL_FILE + "_data") or p.suffix == ".onnx_data")
         try:
             shown = self.directory.resolve().relative_to(paths.ROOT.resolve()).as_posix()
         except ValueError:

@@ -39,8 +39,9 @@ Events
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from benchmark.data.corpus import SeedDocument
 from benchmark.data.schema import (
@@ -123,7 +124,7 @@ class RulesExtractor(Extractor):
         if default_label is not None and default_label not in ENTITY_LABELS:
             raise ValueError(f"default_label must be one of {ENTITY_LABELS} or None, not {default_label!r}")
         self.default_label = default_label
-        self._tokenizer = None
+        self._tokenizer: Callable[[str], Any] | None = None  # spaCy's tokenizer, loaded on first use
 
     def provenance(self) -> dict:
         import spacy
@@ -182,7 +183,7 @@ def build_context(text: str, doc) -> Context:
 
 def find_entities(ctx: Context, default_label: str | None) -> list[EntityMention]:
     """Capitalised sequences typed by gazetteers and cues (see module docstring)."""
-    found: list[EntityMention] = []
+    found: list[EntityMention | None] = []  # ts.entity is None for a span that trims to nothing
     toks, n, i = ctx.toks, len(ctx.toks), 0
     complement_end = -1  # token index just after the last title complement
     while i < n:
@@ -538,9 +539,10 @@ def _subject_after(ctx: Context, verb: int, entities) -> tuple[int, int] | None:
     while k < s1 and (toks[k].word in VERB_PADDING or lx.is_time_word(toks[k].word)):
         k += 1
     if k < s1 and toks[k].word in STOP_PREPOSITIONS:
-        k = _skip_pp(ctx, k, s1)
-        if k is None:
+        skipped = _skip_pp(ctx, k, s1)
+        if skipped is None:
             return None
+        k = skipped
     end = k
     while end < s1 and toks[end].text not in CLAUSE_PUNCT and toks[end].word not in STOP_PREPOSITIONS and not (end > k and lx.is_time_word(toks[end].word)):
         end += 1
@@ -559,8 +561,8 @@ def _apposed_person(ctx: Context, comma: int, s1: int, entities, allow_title: bo
     start = ctx.toks[k].start
     for e in entities:
         if e.start == start and e.label == "PER":
-            k = ctx.end_to_token.get(e.end)
-            if k is not None and (k + 1 >= s1 or ctx.toks[k + 1].text in CLAUSE_PUNCT):
+            last = ctx.end_to_token.get(e.end)
+            if last is not None and (last + 1 >= s1 or ctx.toks[last + 1].text in CLAUSE_PUNCT):
                 return e.start, e.end
     return None
 
@@ -700,6 +702,7 @@ def _attach_before(ctx: Context, g: ts.Guillemets, draft: ts.QuoteDraft, cue: se
 
 def _attach_incise(ctx: Context, g: ts.Guillemets, draft: ts.QuoteDraft, cue: set[int], entities) -> bool:
     """« A, a-t-il ajouté, B »: the incise splits the content in two."""
+    assert g.content is not None, "called for a quotation with content"
     c_start, c_end = g.content
     for v in sorted(k for k in cue if c_start < ctx.toks[k].start < c_end):
         comma = _comma_before(ctx, v)

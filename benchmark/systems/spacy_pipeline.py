@@ -80,6 +80,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from benchmark.data.corpus import SeedDocument
 from benchmark.data.schema import (
@@ -180,7 +181,7 @@ class SpacyExtractor(Extractor):
             raise ValueError(f"label_map values must be one of {ENTITY_LABELS} or None: {bad}")
         self.batch_size = int(batch_size)
         self.strip_titles = bool(strip_titles)
-        self._nlp = None
+        self._nlp: Any = None  # spaCy's Language, loaded on first use
 
     # -- model -------------------------------------------------------------
 
@@ -222,7 +223,7 @@ class SpacyExtractor(Extractor):
     def predict(self, documents: Sequence[SeedDocument]) -> list[Document]:
         nlp = self._load()
         docs = (preset_boundaries(nlp.make_doc(model_input(seed.text)), seed.text) for seed in documents)
-        return [self._record(seed, doc) for seed, doc in zip(documents, nlp.pipe(docs, batch_size=self.batch_size))]
+        return [self._record(seed, doc) for seed, doc in zip(documents, nlp.pipe(docs, batch_size=self.batch_size), strict=True)]
 
     def _record(self, seed: SeedDocument, doc) -> Document:
         text = seed.text
@@ -240,7 +241,7 @@ class SpacyExtractor(Extractor):
             if label is None:
                 continue
             bounds = _clean_entity(text, ent) if self.strip_titles else (ent.start_char, ent.end_char)
-            mention = ts.entity(text, *bounds, label) if bounds else None
+            mention = ts.entity(text, bounds[0], bounds[1], label) if bounds else None
             if mention is not None:
                 found.append(mention)
         return ts.drop_overlaps(found)
@@ -274,7 +275,8 @@ def token_table(doc) -> TokenTable:
     table = doc.user_data.get(_TABLE_KEY)
     if table is None:
         n = len(doc)
-        words, lemmas, pos, case = [""] * n, [""] * n, [""] * n, {}
+        case: dict[int, str] = {}
+        words, lemmas, pos = [""] * n, [""] * n, [""] * n
         for tok in doc:
             i = tok.i
             words[i], lemmas[i], pos[i] = tok.lower_, tok.lemma_.lower(), tok.pos_
@@ -399,11 +401,10 @@ def _reported(text, verb, entities, guillemets, regions, direct) -> list[ts.Quot
         _incise(text, verb, entities, guillemets, direct)
         return []
     content = _que_clause(text, verb)
-    if content is not None:
-        if ts.has_guillemet(text, *content) or not _overlaps_direct(content, guillemets):
-            kind = "mixed" if ts.has_guillemet(text, *content) else "indirect"
-            pieces = ts.content_pieces(text, *content) if kind == "mixed" else [content]
-            return [ts.QuoteDraft(kind, pieces, cue, _speaker_before(verb, entities), "ccomp")]
+    if content is not None and (ts.has_guillemet(text, *content) or not _overlaps_direct(content, guillemets)):
+        kind = "mixed" if ts.has_guillemet(text, *content) else "indirect"
+        pieces = ts.content_pieces(text, *content) if kind == "mixed" else [content]
+        return [ts.QuoteDraft(kind, pieces, cue, _speaker_before(verb, entities), "ccomp")]
     comma = _comma_before(verb)
     if comma is not None:
         quote = _guillemets_ending_at(text, comma, guillemets)
@@ -502,7 +503,7 @@ def _incise(text, verb, entities, guillemets, direct) -> None:
         return
     quote = next((g for g in guillemets if g.content and g.content[0] < verb.idx < g.content[1]), None)
     draft = direct.get(quote.open) if quote else None
-    if draft is None or draft.cue is not None:
+    if quote is None or quote.content is None or draft is None or draft.cue is not None:
         return
     doc = verb.doc
     close = next((doc[k] for k in range(verb.i + 1, min(len(doc), verb.i + 9)) if doc[k].text in (",", ".")), None)
@@ -798,7 +799,8 @@ def _is_duration(tok) -> bool:
 
 def _to_arguments(text: str, found, entities: EntityIndex) -> list[EventArgument]:
     """Spans for the argument heads: their entity, or their noun phrase."""
-    args, seen = [], []
+    args: list[EventArgument] = []
+    seen: list[tuple[int, int]] = []
     for role, head in found:
         bounds = _time_bounds(head) if role == "Time" else _argument_bounds(head, entities)
         if bounds is None or any(bounds[0] < e and s < bounds[1] for s, e in seen):
@@ -863,7 +865,8 @@ def _time_bounds(tok) -> tuple[int, int]:
     doc = tok.doc
     if tok.dep_ == "flat:name":
         return tok.idx, tok.idx + len(tok.text)
-    dropped = [t for t in tok.subtree if t.i != tok.i and (t.dep_ in EXCLUDED_NP_DEPS or (_case_word(t) not in (None, *OF_CASES) and not lx.is_time_word(t.text)))]
+    dropped = [t for t in tok.subtree
+               if t.i != tok.i and (t.dep_ in EXCLUDED_NP_DEPS or (_case_word(t) not in (None, *OF_CASES) and not lx.is_time_word(t.text)))]
     keep = {t.i for t in tok.subtree} - {d.i for t in dropped for d in t.subtree}
     lo = hi = tok.i
     while lo - 1 in keep:

@@ -11,6 +11,7 @@ cannot nest), as in the dataset.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 from benchmark.data.alignment import split_sentences
@@ -33,7 +34,7 @@ def export_document(doc: Document) -> str:
     # Cut as the scorer cuts: a chunk that crosses a sentence boundary restarts with B-.
     columns = [split_sentences(layer_tags, starts) for layer_tags in tags]
     bounds = [*starts, len(row["tokens"])]
-    for n, (begin, end) in enumerate(zip(bounds, bounds[1:])):
+    for n, (begin, end) in enumerate(pairwise(bounds)):
         sentence = row["tokens"][begin:end]
         lines.append("")
         lines += [" ".join([token, *(column[n][i] for column in columns)]) for i, token in enumerate(sentence)]

@@ -34,6 +34,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from benchmark.annotation.records import checked_gold, format_ref, parse_ref
@@ -132,7 +133,7 @@ def export_task(doc: Document, model_version: str = MODEL_VERSION) -> dict:
     for i, q in quotes:
         ref = format_ref({"id": q.id, "speaker_entity": q.speaker_entity})
         segments = [task.region(f"q{i}c{j}", "quote", "Content", s.start, s.end, ref) for j, s in enumerate(q.content, start=1)]
-        for ident, s in zip(segments, q.content):
+        for ident, s in zip(segments, q.content, strict=True):
             task.choice(ident, s.start, s.end, q.kind)
         if q.id is not None:
             first_segment[q.id] = segments[0]
@@ -207,15 +208,16 @@ class _Reader:
     def __init__(self, file: str, number: int, task: dict, seeds: Mapping[str, SeedDocument]):
         self.file, self.number, self.seeds = file, number, seeds
         self.errors: list[DataError] = []
-        data = task.get("data") if isinstance(task.get("data"), dict) else {}
-        self.doc_id = data.get("doc_id")
-        self.text = data.get("text")
+        data = task["data"] if isinstance(task.get("data"), dict) else {}
+        # Any: as the task has them; annotation() checks both are strings before anything reads them.
+        self.doc_id: Any = data.get("doc_id")
+        self.text: Any = data.get("text")
         self.where = f"task {number}" + (f" ({self.doc_id})" if isinstance(self.doc_id, str) else "")
         self.task = task
         self.regions: dict[str, tuple[str, str, int, int]] = {}  # id → (control, label, start, end)
         self.refs: dict[str, str] = {}
         self.kinds: dict[str, str] = {}
-        self.relations: list[tuple[int, str, str, str, str]] = []  # (index, from, to, direction, label)
+        self.relations: list[tuple[int, Any, Any, Any, str]] = []  # (index, from, to, direction, label); links() checks them
         self.rejected: set[str] = set()  # regions already reported as wrong
         self.excused: set[str] = set()
 
@@ -292,14 +294,15 @@ class _Reader:
             self.rejected.add(ident)  # until it proves sound
             span = self.span(where, value)
             labels = value.get("labels") if isinstance(value, dict) else None
-            if span is None:
+            if span is None or not isinstance(value, dict):  # a span comes only from a dict value
                 return
             if not isinstance(labels, list) or len(labels) != 1 or labels[0] not in CONTROLS[name]:
                 self.error(where, f"unknown label(s) {labels!r} for {name}; known: {', '.join(CONTROLS[name])}")
                 return
             shown = value.get("text")
             if shown is not None and shown != self.text[span[0]:span[1]]:
-                self.error(where, f"span [{value['start']}, {value['end']}) does not fit the text: the region says {shown!r}, the text there is {self.text[span[0]:span[1]]!r}")
+                self.error(where, f"span [{value['start']}, {value['end']}) does not fit the text: "
+                                  f"the region says {shown!r}, the text there is {self.text[span[0]:span[1]]!r}")
                 return
             if ident in self.regions:
                 self.error(where, "two labelled regions share this id")
@@ -319,7 +322,8 @@ class _Reader:
                 return
             self.kinds[ident] = choices[0]
         else:
-            self.error(where, f"unknown result (type {kind!r}, from_name {name!r}); the config has labels {', '.join(CONTROLS)}, textarea {REF}, choices {KIND}")
+            self.error(where, f"unknown result (type {kind!r}, from_name {name!r}); "
+                              f"the config has labels {', '.join(CONTROLS)}, textarea {REF}, choices {KIND}")
 
     def links(self) -> tuple[dict[str, dict[str, list[str]]], dict[str, list[tuple[str, str]]]]:
         """Quotation links (Content region → label → targets) and arguments (trigger → [(role, region)])."""
@@ -385,7 +389,7 @@ class _Reader:
             if region not in self.regions and region not in self.rejected:
                 self.error(f"region {region}", "a ref or kind for a region that has no label")
         entities = []
-        for ident, (control, label, start, end) in self.regions.items():
+        for ident, (control, label, _start, _end) in self.regions.items():
             if control == "entity":
                 ref = self.ref(ident, "entity")
                 entities.append({"id": ref.get("id"), **self.span_dict(ident), "label": label, "entity": ref.get("entity")})
@@ -412,7 +416,7 @@ class _Reader:
                 })
         return {"id": self.doc_id, "date": seed.date, "text": self.text, "entities": entities, "quotes": quotes, "events": events}, origins
 
-    def one(self, quote_id: str, what: str, values: set) -> object:
+    def one(self, quote_id: str, what: str, values: set) -> Any:
         if len(values) > 1:
             self.error(f"quotation {quote_id}", f"its Content regions disagree on {what}: {sorted(map(str, values))}")
         return next(iter(values)) if values else None
@@ -452,7 +456,8 @@ def read(path: Path, seeds: Mapping[str, SeedDocument], choice: Choice | None = 
         tasks = [tasks]
     if not isinstance(tasks, list) or not tasks:
         raise DataErrors([DataError(str(path), None, None, "expected Label Studio's JSON export: a list of tasks")])
-    docs, errors, seen = [], [], {}
+    seen: dict[str, int] = {}  # doc id -> its task number
+    docs, errors = [], []
     for number, task in enumerate(tasks, start=1):
         reader = _Reader(str(path), number, task if isinstance(task, dict) else {}, seeds)
         result = reader.annotation(choice)
@@ -461,7 +466,7 @@ def read(path: Path, seeds: Mapping[str, SeedDocument], choice: Choice | None = 
             reader.error("data.doc_id", "no seed document has this id (add the article first)")
         elif result is not None and reader.doc_id in seen:
             reader.error("data.doc_id", f"the document is also task {seen[reader.doc_id]}")
-        elif result is not None:
+        elif result is not None and seed is not None:  # (seed is None was reported above)
             seen[reader.doc_id] = number
             for index, item in enumerate(result):
                 reader.read_result(index, item)

@@ -156,7 +156,7 @@ def _check_document(raw_document, where):
     """
     if isinstance(raw_document, (str, bytes, Mapping)) or not isinstance(raw_document, Sequence):
         raise ValueError(f"{where}: a document is a list of mentions, got {type(raw_document).__name__}")
-    cluster_of = {}
+    cluster_of: dict[tuple[int, int], object] = {}
     for index, raw in enumerate(raw_document):
         _check_mention(raw, f"{where}[{index}]")
         span = (raw["start"], raw["end"])
@@ -179,7 +179,7 @@ def _check_documents(documents, side):
 
 def _clusters(document):
     """The clusters of one (checked) document as sets of (start, end) spans, in a fixed order."""
-    members = {}
+    members: dict[object, set[tuple[int, int]]] = {}
     for raw in document:
         members.setdefault(raw["cluster"], set()).add((raw["start"], raw["end"]))
     # Sorted by content, not by id, so that the result never depends on input order or ids.
@@ -198,7 +198,7 @@ def _denominators(metric, clusters):
 def _numerator(metric, ratio, denominator):
     """Undo scorch's division; MUC counts whole links, so its numerator is rounded."""
     value = ratio * denominator
-    return int(round(value)) if metric == "muc" else float(value)
+    return round(value) if metric == "muc" else float(value)
 
 
 def _shares_a_mention(key, response):
@@ -269,8 +269,8 @@ class Coreference(evaluate.Metric):
 
     def _compute(self, predictions, references, return_units=False):
         # evaluate has checked that there are as many predicted documents as references.
-        rows = {metric: [] for metric in METRICS}
-        for raw_pred, raw_gold in zip(predictions, references):
+        rows: dict[str, list] = {metric: [] for metric in METRICS}
+        for raw_pred, raw_gold in zip(predictions, references, strict=True):
             response, key = _clusters(raw_pred), _clusters(raw_gold)
             for metric in METRICS:
                 rows[metric].append(_document_counts(metric, key, response))

@@ -81,7 +81,8 @@ def _text(value, what):
 
 def tuples(events):
     """(Arg-I multiset, Arg-C multiset) of one document; the document index is implicit."""
-    identification, classification = Counter(), Counter()
+    identification: Counter[tuple] = Counter()
+    classification: Counter[tuple] = Counter()
     for event in events:
         trigger = _offsets(event.get("trigger"), "trigger")
         event_type = _text(event.get("type"), "event type")
@@ -116,9 +117,9 @@ def compute(predictions, references, return_units=False):
     """The whole metric on plain Python lists (what ``_compute`` runs)."""
     if len(predictions) != len(references):
         raise ValueError(f"{len(predictions)} predicted documents for {len(references)} references")
-    units = {task: [] for task in TASKS}
-    for pred_events, gold_events in zip(predictions, references):
-        for task, pred, gold in zip(TASKS, tuples(pred_events), tuples(gold_events)):
+    units: dict[str, list] = {task: [] for task in TASKS}
+    for pred_events, gold_events in zip(predictions, references, strict=True):
+        for task, pred, gold in zip(TASKS, tuples(pred_events), tuples(gold_events), strict=True):
             units[task].append(count(pred, gold))
     result = {task: _scores(*(sum(u[i] for u in units[task]) for i in range(3))) for task in TASKS}
     if return_units:

@@ -100,7 +100,7 @@ def _range(raw, what):
 
 def _merge(ranges):
     """Sorted, merged ranges: the canonical form of a set of characters."""
-    merged = []
+    merged: list[tuple[int, int]] = []
     for start, end in sorted(ranges):
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
@@ -143,7 +143,7 @@ def _overlaps(a, b):
 def match_exact(gold, pred):
     """{gold index: pred index} for equal content segments, one to one; among equal
     predictions the first (in sorted order) that names a right speaker is preferred."""
-    free = {}
+    free: dict[object, list[int]] = {}
     for p, quote in enumerate(pred):
         free.setdefault(quote["content"], []).append(p)
     pairs = {}
@@ -200,7 +200,7 @@ def match_overlap(gold, pred, threshold=0.0, shared=None):
         weights[row_of[g], col_of[p]] = n * k - (sizes_g[g] + sizes_p[p] - 2 * n)
     chosen_rows, chosen_cols = linear_sum_assignment(weights, maximize=True)
     return {
-        rows[i]: cols[j] for i, j in zip(chosen_rows.tolist(), chosen_cols.tolist()) if (rows[i], cols[j]) in eligible
+        rows[i]: cols[j] for i, j in zip(chosen_rows.tolist(), chosen_cols.tolist(), strict=True) if (rows[i], cols[j]) in eligible
     }
 
 
@@ -280,10 +280,10 @@ def compute(predictions, references, return_units=False):
         raise ValueError(f"{len(predictions)} predicted documents for {len(references)} references")
     totals = {variant: [0, 0, 0, 0] for variant in VARIANTS}
     credit, n_pred_all, n_gold_all = 0.0, 0, 0
-    quote_units = {variant: [] for variant in VARIANTS}
-    doc_units = {variant: [] for variant in VARIANTS}
-    content_units = {variant: [] for variant in VARIANTS}
-    for raw_pred, raw_gold in zip(predictions, references):
+    quote_units: dict[str, list] = {variant: [] for variant in VARIANTS}
+    doc_units: dict[str, list] = {variant: [] for variant in VARIANTS}
+    content_units: dict[str, list] = {variant: [] for variant in VARIANTS}
+    for raw_pred, raw_gold in zip(predictions, references, strict=True):
         gold, pred = prepare(raw_pred, raw_gold)
         result = document_result(gold, pred)
         for variant in VARIANTS:

@@ -181,7 +181,7 @@ def _check_lengths(predictions, references):
     """Sentences must align token for token, as seqeval requires."""
     if len(predictions) != len(references):
         raise ValueError(f"{len(predictions)} predicted sequences for {len(references)} references")
-    for i, (pred, ref) in enumerate(zip(predictions, references)):
+    for i, (pred, ref) in enumerate(zip(predictions, references, strict=True)):
         if len(pred) != len(ref):
             raise ValueError(f"sequence {i}: {len(pred)} predicted tags for {len(ref)} reference tags")
 
@@ -205,9 +205,9 @@ def compute(predictions, references, mode="strict", scheme="IOB2", zero_division
     else:
         extract = _default_entities
 
-    counts = {}  # label -> [n_correct, n_predicted, n_gold]
+    counts: dict[str, list[int]] = {}  # label -> [n_correct, n_predicted, n_gold]
     units = []
-    for pred_tags, gold_tags in zip(predictions, references):
+    for pred_tags, gold_tags in zip(predictions, references, strict=True):
         pred, gold = extract(pred_tags), extract(gold_tags)
         correct = pred & gold
         for entities, column in ((correct, 0), (pred, 1), (gold, 2)):
@@ -216,7 +216,7 @@ def compute(predictions, references, mode="strict", scheme="IOB2", zero_division
         units.append([len(correct), len(pred), len(gold)])
 
     n_correct, n_predicted, n_gold = (sum(c[i] for c in counts.values()) for i in range(3))
-    labels = {label: _scores(*counts[label], zero_division) for label in sorted(counts)}
+    labels = {label: _scores(c[0], c[1], c[2], zero_division) for label, c in sorted(counts.items())}
     result = {
         "labels": labels,
         "micro": _scores(n_correct, n_predicted, n_gold, zero_division),

@@ -111,13 +111,13 @@ def overlapping(gold, pred):
 
     Gold spans are bucketed by position, so a prediction looks only at the gold
     spans that share a position with it instead of at all of them."""
-    buckets = {}
+    buckets: dict[int, list[int]] = {}
     for g, (start, end, _) in enumerate(gold):
         for position in range(start, end):
             buckets.setdefault(position, []).append(g)
     out = []
     for start, end, _ in pred:
-        found = set()
+        found: set[int] = set()
         for position in range(start, end):
             found.update(buckets.get(position, ()))
         out.append(sorted(found))
@@ -132,7 +132,7 @@ def match(scheme, gold, pred, candidates=None):
     if candidates is None:
         candidates = overlapping(gold, pred)
     matched = set()
-    records = []
+    records: list[tuple[str, int | None, int | None]] = []  # (outcome, gold index, pred index)
     for p, ps in enumerate(pred):
         correct = loose = None
         best = None
@@ -218,8 +218,8 @@ def evaluate_item(gold, pred):
     for found in candidates:
         for g in found:
             preds_of[g] += 1
-    overall = {scheme: [] for scheme in SCHEMES}
-    by_label = {}
+    overall: dict[str, list] = {scheme: [] for scheme in SCHEMES}
+    by_label: dict[str, dict[str, dict[str, int]]] = {}
 
     def add(label, scheme, outcome):
         if label not in by_label:
@@ -308,9 +308,9 @@ def compute(predictions, references, return_units=False):
     if len(predictions) != len(references):
         raise ValueError(f"{len(predictions)} predicted items for {len(references)} references")
     totals = {scheme: _empty_counts() for scheme in SCHEMES}
-    label_totals = {}
-    units = {scheme: [] for scheme in SCHEMES}
-    for raw_pred, raw_gold in zip(predictions, references):
+    label_totals: dict[str, dict[str, dict[str, int]]] = {}
+    units: dict[str, list] = {scheme: [] for scheme in SCHEMES}
+    for raw_pred, raw_gold in zip(predictions, references, strict=True):
         pred, gold = _spans(raw_pred), _spans(raw_gold)
         overall, by_label = evaluate_item(gold, pred)
         for scheme in SCHEMES:
