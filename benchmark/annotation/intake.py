@@ -246,12 +246,12 @@ def make_drafts(new: Sequence[NewSeed], source: DraftSource | None) -> list[str]
             raise DataErrors([DataError(where, None, "id", "must return one record per input document, in input order")])
         predicted = [d.model_copy(update={layer: (getattr(d, layer) or []) if layer in source.layers else [] for layer in LAYERS})
                      for d in predicted]
-        errors = [e for d, s in zip(predicted, seeds) for e in check_document(d, file=where, record=d.id, gold=False, reference=s)]
+        errors = [e for d, s in zip(predicted, seeds, strict=True) for e in check_document(d, file=where, record=d.id, gold=False, reference=s)]
         if errors:
             raise DataErrors(errors)
         meta = {"status": "unreviewed", "source": source.name, "layers": list(source.layers), **source.detail}
     drafts = []
-    for doc, seed in zip(predicted, seeds):
+    for doc, seed in zip(predicted, seeds, strict=True):
         doc = _complete(Document.model_validate(dict(doc.model_dump(), date=seed.date, source=seed.source)))
         drafts.append(gold_json(doc, meta))  # a referenced document's draft carries no text
     return drafts
@@ -470,7 +470,7 @@ def add_references(corpus: str, items: Sequence[str], *, split: str | None = Non
         drafts = make_drafts([NewSeed(Path(n.row.path), b"", n.seed) for n in new], source)
     for item in new:
         atomic_write_text(item.path, references.reference_json(item.seed.id, item.seed.date, item.seed.source))
-    for item, draft in zip(new, drafts):
+    for item, draft in zip(new, drafts, strict=True):
         atomic_write_text(item.draft_path, draft)
     atomic_write_text(paths.SELECTION_FILE, selection.render(selection.read() + [n.row for n in new]))
     return new
@@ -488,5 +488,5 @@ def skip_candidate(corpus: str, item: str, reason: str, *, split: str | None = N
         raise DataErrors([DataError("command line", None, "--skip", "the reason is one line of text (no tab)")])
     row_split = split or winer.SPLIT_OF_YEAR.get(stem[:4], "test")
     row = selection.Row(selection.next_rank(rows, row_split) if rank is None else rank, row_split, stem, "", reason.strip())
-    atomic_write_text(paths.SELECTION_FILE, selection.render(rows + [row]))
+    atomic_write_text(paths.SELECTION_FILE, selection.render([*rows, row]))
     return row

@@ -45,7 +45,7 @@ class KnownSeeds(Mapping[str, SeedDocument]):
     def __init__(self) -> None:
         self._seeds = {s.id: s for s in read_seeds() + read_pending()}
         self._sources = {ident: (str(path), source) for ident, (path, source) in references.gold_references().items()}
-        for ident, date, source in references.pending_references():
+        for ident, _date, source in references.pending_references():
             self._sources.setdefault(ident, (str(references.pending_reference_path(ident)), source))
         self._joined: dict[str, SeedDocument] = {}
 

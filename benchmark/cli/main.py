@@ -181,7 +181,8 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--skip", metavar="REASON", help="with --source: list the candidate as skipped, with the reason, in gold/selection.tsv")
     add.add_argument("--draft-source-entities", action="store_true",
                      help="with --source: draft the entities from the corpus's own annotation (WiNER-fr's, through the track's mapping)")
-    add.add_argument("--draft-model", metavar="NAME", help="extractor of configs/model/NAME.yaml to draft with: refused, as every repository extractor competes on "
+    add.add_argument("--draft-model", metavar="NAME", help="extractor of configs/model/NAME.yaml to draft with: refused, as every repository "
+                     "extractor competes on "
                           "the leaderboard on the layers it predicts (default: empty draft)")
     add.add_argument("--fix-line-ends", action="store_true", help="store CRLF or CR line ends as LF (otherwise such files are refused)")
     add.set_defaults(func=_add)

@@ -443,7 +443,8 @@ def card_metadata(path: Path | None = None) -> dict:
     try:
         block = _card_header(text)["newsbench"]
     except (ValueError, TypeError, KeyError, yaml.YAMLError) as exc:
-        raise DataError(str(path), None, "newsbench", f"no readable dataset metadata in the card's YAML header ({type(exc).__name__}): run `python -m benchmark build`") from None
+        raise DataError(str(path), None, "newsbench", f"no readable dataset metadata in the card's YAML header ({type(exc).__name__}): "
+                        "run `python -m benchmark build`") from None
     if not isinstance(block, dict) or not all(isinstance(block.get(k), str) for k in ("fingerprint", "version")) \
             or not isinstance(block.get("data_sha256"), (str, dict)):
         raise DataError(str(path), None, "newsbench", "fingerprint, version or data_sha256 missing: run `python -m benchmark build`")
@@ -508,7 +509,8 @@ def load_verified(directory: Path | None = None, split: str | None = None) -> tu
     now = current_fingerprint()
     if card["fingerprint"] != now:
         raise DataError(str(card_file), None, "newsbench.fingerprint",
-                        f"the package was built from other sources ({card['fingerprint'][:12]}) than those on disk ({now[:12]}): run `python -m benchmark build`")
+                        f"the package was built from other sources ({card['fingerprint'][:12]}) than those on disk ({now[:12]}): "
+                        "run `python -m benchmark build`")
     data_file = directory / paths.data_file(split).relative_to(paths.GOLD_DIR)
     if directory == paths.GOLD_DIR:
         materialise(card, str(card_file))

@@ -331,7 +331,8 @@ def read_gold(seeds: Iterable[SeedDocument], directory: Path | None = None) -> l
         errors.append(DataError(str(by_stem[stem]), stem, "id", message))
     if (paths.PENDING_DIR).is_dir():
         for stem in sorted(referenced & {ident for ident, _, _ in references.pending_references()}):
-            errors.append(DataError(str(by_stem[stem]), stem, "id", f"the reference is still in seeds/pending/: `python -m benchmark promote {stem}` moves it into its split"))
+            errors.append(DataError(str(by_stem[stem]), stem, "id", f"the reference is still in seeds/pending/: "
+                                    f"`python -m benchmark promote {stem}` moves it into its split"))
     for seed_id in sorted(set(by_id) | referenced):
         if seed_id not in by_stem:
             errors.append(DataError(str(directory / f"{seed_id}.json"), seed_id, None, "the seed has no gold annotation file"))

@@ -299,9 +299,9 @@ def readme_size_differences(readme: str, card: dict, where: str = "README.md") -
                                           f"add '**The {split} set today: N articles, N sentences, N tokens** (dataset NAME VERSION; ...'"))
             continue
         expected = {**size, "name": card.get("name"), "version": card.get("version")}
-        found = dict(zip(_HEAD_FIELDS, head.groups()[1:]))
+        found = dict(zip(_HEAD_FIELDS, head.groups()[1:], strict=True))
         units = _SIZE_UNITS.search(flat, head.end())
-        found.update(zip(_UNIT_FIELDS, units.groups()) if units else ((f, "not stated") for f in _UNIT_FIELDS))
+        found.update(zip(_UNIT_FIELDS, units.groups(), strict=True) if units else ((f, "not stated") for f in _UNIT_FIELDS))
         for key, value in found.items():
             if str(expected.get(key)) != value:
                 differences.append(Difference(where, f"size.{split}.{key}", value, str(expected.get(key))))

@@ -101,7 +101,7 @@ def load(filename: str) -> Resource:
     return Resource(filename=filename, entries=entries, sha256=hashlib.sha256(data).hexdigest())
 
 
-@lru_cache(maxsize=None)
+@cache
 def words(filename: str) -> frozenset[str]:
     """The entries of one file of ``resources/`` as a set, exactly as written (a closed
     word class an extractor matches tokens against; the caller normalises the token)."""
