@@ -297,6 +297,16 @@ def card_data(release: Release, splits: list[Split], digest: str) -> DatasetCard
     )
 
 
+def _agreement_statement() -> str:
+    """The card's agreement table: ``gold/work/agreement.txt``, the saved output of
+    ``python -m benchmark agreement`` over every annotated document, as committed."""
+    saved = paths.WORK_DIR / "agreement.txt"
+    if not saved.is_file():
+        return "No agreement measured yet (`python -m benchmark agreement > gold/work/agreement.txt`)."
+    body = read_text_bounded(saved, 64 * 1024).rstrip("\n")
+    return "Measured by `python -m benchmark agreement` (saved in `gold/work/agreement.txt`):\n\n```\n" + body + "\n```"
+
+
 def render_card(release: Release, splits: list[Split], digest: str) -> str:
     """The dataset card, through ``huggingface_hub.DatasetCard`` and the Jinja template.
 
@@ -318,6 +328,8 @@ def render_card(release: Release, splits: list[Split], digest: str) -> str:
         characters=stats["characters"],
         size_table=_size_table(splits),
         referenced=sum(d.source is not None for d in docs),
+        agreement=_agreement_statement(),
+        test_documents=next(len(s.docs) for s in splits if s.name == selection.SEED_SPLIT),
         selection_chosen=chosen,
         selection_skipped=skipped,
         drafts=drafts_statement(stats["drafted_by"], stats["documents"]),
