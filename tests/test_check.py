@@ -59,7 +59,7 @@ def test_check_fails_on_a_changed_gold_annotation(repo):
     path.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n")
     result = run_cli("check", cwd=repo)
     assert result.returncode == 1
-    assert "gold/README.md" in result.stdout and "gold/data/test.jsonl" in result.stdout
+    assert "gold/README.md" in result.stdout and "gold/data/rows.tsv" in result.stdout
     assert "dataset.fingerprint" in result.stdout
 
 

@@ -8,7 +8,9 @@ import sys
 import yaml
 
 from benchmark import paths
-from benchmark.data import dataset
+from benchmark.data import dataset, selection
+from benchmark.data.corpus import read_seeds
+from benchmark.data.validation import read_gold_file
 from benchmark.data.layers import TAG_LAYERS
 
 
@@ -61,10 +63,15 @@ def test_fingerprint_moves_with_the_schema_and_the_gold(tmp_path, monkeypatch):
 
 
 def test_rows_match_the_gold_records():
-    rows = dataset.load_test_split()
-    assert [row["id"] for row in rows] == sorted(path.stem for path in paths.ANNOTATIONS_DIR.glob("*.json"))
-    for row in rows:
-        doc = dataset.row_to_document(row)
-        gold = json.loads((paths.ANNOTATIONS_DIR / f"{row['id']}.json").read_text(encoding="utf-8"))
-        assert doc.model_dump(mode="json", exclude={"source"}) == gold  # a seed's record has no source block
-        assert all(row["text"][a:b] == token for (a, b), token in zip(row["token_offsets"], row["tokens"]))
+    """Each split's rows are its gold records, joined with their text when they reference it."""
+    splits = selection.splits_of()
+    files = sorted(paths.ANNOTATIONS_DIR.glob("*.json"))
+    for split in selection.SPLITS:
+        rows, _ = dataset.load_verified(split=split)
+        expected = [p.stem for p in files if splits.get(p.stem, selection.SEED_SPLIT) == split]
+        assert [row["id"] for row in rows] == expected
+        for row in rows:
+            doc = dataset.row_to_document(row)
+            gold = read_gold_file(paths.ANNOTATIONS_DIR / f"{row['id']}.json", {seed.id: seed for seed in read_seeds()})
+            assert doc.model_dump(mode="json", exclude={"source"}) == gold.model_dump(mode="json", exclude={"source"})
+            assert all(row["text"][a:b] == token for (a, b), token in zip(row["token_offsets"], row["tokens"], strict=True))

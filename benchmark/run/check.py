@@ -278,8 +278,11 @@ _UNIT_FIELDS = ("entity_mentions", "quotations", "event_mentions")
 
 
 def card_sizes(card: dict) -> dict[str, dict]:
-    """Each split's size block in the card's ``newsbench`` block: ``size`` itself
-    for a card of one (test) split, ``size.SPLIT`` for a card of several."""
+    """Each split's size block in the card's ``newsbench`` block: ``split_sizes`` when
+    the card has several splits, else ``size`` (the test split's)."""
+    by_split = card.get("split_sizes")
+    if isinstance(by_split, dict) and by_split:
+        return {split: block for split, block in by_split.items() if isinstance(block, dict)}
     size = card.get("size") if isinstance(card.get("size"), dict) else {}
     if "documents" in size:
         return {"test": size}
