@@ -33,7 +33,8 @@ def test_load_dataset_from_repo_root_offline():
     done = subprocess.run([sys.executable, "-c", code], cwd=paths.ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout.strip().splitlines()[-1])
-    ids = sorted(path.stem for path in paths.ANNOTATIONS_DIR.glob("*.json"))
+    splits = selection.splits_of()
+    ids = sorted(p.stem for p in paths.ANNOTATIONS_DIR.glob("*.json") if splits.get(p.stem, selection.SEED_SPLIT) == "test")
     assert out["n"] == len(ids) and out["first"] == ids[0]
     assert {"tokens", "token_offsets", "ner_tags", "entities", "quotes", "events"} <= set(out["features"])
     assert {layer.feature for layer in TAG_LAYERS} <= set(out["features"])
@@ -44,7 +45,8 @@ def test_card_metadata():
     header = (paths.CARD_FILE).read_text(encoding="utf-8").split("---\n")[1]
     meta = yaml.safe_load(header)
     assert meta["language"] == ["fr"] and meta["license"] and meta["task_categories"]
-    assert meta["configs"][0]["data_files"][0] == {"split": "test", "path": "data/test.jsonl"}
+    assert {"split": "test", "path": "data/test.jsonl"} in meta["configs"][0]["data_files"]
+    assert {"split": "dev", "path": "data/dev.jsonl"} in meta["configs"][0]["data_files"]
     assert [f["name"] for f in meta["dataset_info"]["features"]][:3] == ["id", "date", "text"]
     assert meta["newsbench"]["fingerprint"] == dataset.fingerprint(paths.SCHEMA_FILE.read_text(encoding="utf-8"))
     assert meta["newsbench"]["version"] == dataset.read_release().version

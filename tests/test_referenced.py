@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from types import SimpleNamespace
 
 import pytest
@@ -66,10 +67,26 @@ def text_lines() -> list[str]:
     return [line for text, _ in ARTICLES.values() for line in text.split("\n") if len(line) >= 12]
 
 
+def _drop_committed_wikinews(repo) -> None:
+    """The copy keeps the seed only: the committed Wikinews records reference the real WiNER-fr,
+    which tests never read; the made-up corpus below stands in for it. ``release`` names them
+    as removed."""
+    for path in sorted((repo / "gold" / "annotations").glob("*.json")):
+        if "source" in json.loads(path.read_text(encoding="utf-8")):
+            DROPPED.add(path.stem)
+            path.unlink()
+    shutil.rmtree(repo / "gold" / "work", ignore_errors=True)
+    (repo / "gold" / "selection.tsv").unlink()
+
+
+DROPPED: set[str] = set()
+
+
 @pytest.fixture
 def wikinews(tmp_path, monkeypatch):
     """A repository copy (the tool pointed at it), a made-up corpus fetched into an empty cache."""
     repo = copy_repository(tmp_path / "repo")
+    _drop_committed_wikinews(repo)
     corpus = write_articles(tmp_path / "corpus")
     manifest = tmp_path / "winer-fr.manifest.tsv"
     manifest.write_text(manifests.render(winer.build_manifest(corpus)), encoding="utf-8")
@@ -109,6 +126,7 @@ def release(ids: list[str]) -> None:
     log = paths.CHANGELOG_FILE.read_text(encoding="utf-8")
     head, sep, rest = log.partition("\n## ")
     added = f" Added: {', '.join(ids)}." if ids else ""
+    added += f" Removed: {', '.join(sorted(DROPPED))}." if DROPPED else ""
     entry = f"## {version} (2026-12-01)\n\n- Record schema: referenced records.{added}\n\n"
     paths.CHANGELOG_FILE.write_text(head + "\n" + entry + sep.lstrip("\n") + rest, encoding="utf-8")
 
@@ -142,7 +160,7 @@ def test_add_source_references_the_article_with_id_date_split_and_an_entity_draf
     assert reference["source"]["sha256"] == references.hashlib.sha256(text.encode()).hexdigest()
     assert not (paths.PENDING_DIR / f"{test.seed.id}.txt").exists()
     rows = selection.read()
-    assert [(r.rank, r.split, r.path, r.id) for r in rows] == [(1, "test", TEST_PATH, test.seed.id), (2, "dev", DEV_PATH, dev.seed.id)]
+    assert [(r.rank, r.split, r.path, r.id) for r in rows] == [(1, "dev", DEV_PATH, dev.seed.id), (1, "test", TEST_PATH, test.seed.id)]  # ranked per split
     draft = json.loads(test.draft_path.read_text(encoding="utf-8"))
     assert draft["draft"]["source"] == "winer-fr entities" and draft["draft"]["layers"] == ["entities"] and "text" not in draft
     assert all(set(m) == {"id", "start", "end", "label", "entity"} for m in draft["entities"])
@@ -152,7 +170,7 @@ def test_add_source_references_the_article_with_id_date_split_and_an_entity_draf
     with pytest.raises(DataErrors, match="already in selection.tsv"):
         intake.add_references("winer-fr", [TEST_PATH])
     row = intake.skip_candidate("winer-fr", "2018/01/2018_01_02-001", "a list of results, not news prose")
-    assert (row.rank, row.split, row.id) == (3, "test", "") and selection.read()[-1].skipped == "a list of results, not news prose"
+    assert (row.rank, row.split, row.id) == (2, "test", "") and selection.read()[-1].skipped == "a list of results, not news prose"
 
 
 def test_add_source_refuses_an_unfetched_corpus_naming_the_command(wikinews, monkeypatch):
