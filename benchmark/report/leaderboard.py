@@ -422,7 +422,7 @@ def _markdown(current: list[Entry], ranks: list[int], stale: list[Entry], card: 
         f"{size['documents']} document(s), {size['sentences']} sentences, {size['tokens']} tokens; "
         f"{size['entity_mentions']} entity mentions, {size['quotations']} quotations, "
         f"{size['event_mentions']} event mentions with {size['event_arguments']} arguments. "
-        "One missed mention moves a score by several points: read the intervals before the ranks.",
+        "Read the intervals and the rank bands before the ranks: a difference counts only where the paired test calls it significant.",
     ]
     for section in sections:
         lines += ["", section]
