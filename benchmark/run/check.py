@@ -280,7 +280,9 @@ _UNIT_FIELDS = ("entity_mentions", "quotations", "event_mentions")
 def card_sizes(card: dict) -> dict[str, dict]:
     """Each split's size block in the card's ``newsbench`` block: ``size`` itself
     for a card of one (test) split, ``size.SPLIT`` for a card of several."""
-    size = card.get("size") if isinstance(card.get("size"), dict) else {}
+    size = card.get("size")
+    if not isinstance(size, dict):
+        size = {}
     if "documents" in size:
         return {"test": size}
     return {split: block for split, block in size.items() if isinstance(block, dict)}
