@@ -117,7 +117,7 @@ def token_alpha(docs: dict[str, dict[str, Document]], annotators: list[str]) -> 
     columns: dict[str, list[list[float]]] = {layer.feature: [[] for _ in annotators] for layer in TAG_LAYERS}
     n_tokens = 0
     for by_annotator in docs.values():
-        text = next(iter(by_annotator.values())).text
+        text = next(iter(by_annotator.values())).joined_text()
         tokens = tokenize(text)
         n_tokens += len(tokens)
         for layer in TAG_LAYERS:
@@ -137,9 +137,10 @@ def token_alpha(docs: dict[str, dict[str, Document]], annotators: list[str]) -> 
 
 
 def _sentence_of(doc: Document, char: int) -> int:
-    tokens = tokenize(doc.text)
+    text = doc.joined_text()
+    tokens = tokenize(text)
     token = next((i for i, (_, end) in enumerate(tokens) if char < end), len(tokens) - 1)
-    return max(i for i, start in enumerate(sentence_starts(doc.text, tokens)) if start <= token)
+    return max(i for i, start in enumerate(sentence_starts(text, tokens)) if start <= token)
 
 
 def _chains(doc: Document, layer: str) -> dict[tuple[int, int], str]:
@@ -156,10 +157,11 @@ def chain_records(first: Document, second: Document) -> list[dict]:
         a, b = _chains(first, layer), _chains(second, layer)
 
         def shown(chains: dict, span: tuple[int, int]) -> dict:
+            text = first.joined_text()
             # A referenced document's text stays out of the (committed) sheet: members by offsets.
-            members = [first.text[s:e] if first.source is None else f"[{s}, {e})"
+            members = [text[s:e] if first.source is None else f"[{s}, {e})"
                        for (s, e), ident in sorted(chains.items()) if ident == chains[span]]
-            return {"start": span[0], "end": span[1], "text": first.text[span[0]:span[1]],
+            return {"start": span[0], "end": span[1], "text": text[span[0]:span[1]],
                     "label": f"{chains[span]} = {' / '.join(members)}"}
 
         for span in sorted(set(a) & set(b)):
@@ -213,7 +215,7 @@ def _quote_name(a: Quote | None, b: Quote | None) -> str:
 
 
 def _shown_span(doc: Document, span, label: str) -> dict | None:
-    return None if span is None else {"start": span.start, "end": span.end, "text": doc.text[span.start:span.end], "label": label}
+    return None if span is None else {"start": span.start, "end": span.end, "text": doc.joined_text()[span.start:span.end], "label": label}
 
 
 def attribution_records(first: Document, second: Document) -> list[dict]:
@@ -238,8 +240,9 @@ def attribution_records(first: Document, second: Document) -> list[dict]:
                 and (a.speaker.start, a.speaker.end) == (b.speaker.start, b.speaker.end):
             records.append({"layer": "quotes.speaker_entity", "doc": first.id, "sentence": _sentence_of(first, anchor),
                             "class": "changed", "label": "SPEAKER_ENTITY", "quote": name,
-                            **{role: {"start": q.speaker.start, "end": q.speaker.end, "text": first.text[q.speaker.start:q.speaker.end],
-                                      "label": f"{name} speaker_entity={q.speaker_entity or 'null'}"} for role, q in (("gold", a), ("predicted", b))}})
+                            **{role: {"start": speaker.start, "end": speaker.end, "text": first.joined_text()[speaker.start:speaker.end],
+                                      "label": f"{name} speaker_entity={q.speaker_entity or 'null'}"}
+                               for role, q, speaker in (("gold", a, a.speaker), ("predicted", b, b.speaker))}})
     return records
 
 
@@ -325,9 +328,10 @@ def _context(doc: Document, index: int) -> str:
 
 
 def _sentence_text(doc: Document, index: int) -> str:
-    tokens = tokenize(doc.text)
-    bounds = [*sentence_starts(doc.text, tokens), len(tokens)]
-    return doc.text[tokens[bounds[index]][0]:tokens[bounds[index + 1] - 1][1]]
+    text = doc.joined_text()
+    tokens = tokenize(text)
+    bounds = [*sentence_starts(text, tokens), len(tokens)]
+    return text[tokens[bounds[index]][0]:tokens[bounds[index + 1] - 1][1]]
 
 
 def render_sheet(report: Agreement) -> str:

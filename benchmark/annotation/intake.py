@@ -204,7 +204,7 @@ def _complete(doc: Document) -> Document:
     event id is its own event. Missing layers become empty lists (to annotate).
     """
     record = doc.model_dump(mode="json")
-    text = doc.text
+    text = doc.joined_text()
 
     def span(s: dict) -> dict:
         return {"start": s["start"], "end": s["end"], "text": text[s["start"] : s["end"]]}
@@ -382,6 +382,13 @@ class NewReference:
     def draft_path(self) -> Path:
         return paths.DRAFTS_DIR / f"{self.seed.id}.json"
 
+    @property
+    def source(self) -> Source:
+        """The article's source block, which ``plan_references`` always sets on the seed."""
+        if self.seed.source is None:
+            raise DataError(str(self.path), self.seed.id, "source", "a planned reference without its source block")
+        return self.seed.source
+
 
 def winer_path(item: str, source: str) -> str:
     """``2017/10/2017_10_19-002`` from what the user typed (a suffix .txt or .ann is dropped)."""
@@ -469,7 +476,7 @@ def add_references(corpus: str, items: Sequence[str], *, split: str | None = Non
         source = model_source(draft_model) if draft_model is not None else None
         drafts = make_drafts([NewSeed(Path(n.row.path), b"", n.seed) for n in new], source)
     for item in new:
-        atomic_write_text(item.path, references.reference_json(item.seed.id, item.seed.date, item.seed.source))
+        atomic_write_text(item.path, references.reference_json(item.seed.id, item.seed.date, item.source))
     for item, draft in zip(new, drafts, strict=True):
         atomic_write_text(item.draft_path, draft)
     atomic_write_text(paths.SELECTION_FILE, selection.render(selection.read() + [n.row for n in new]))

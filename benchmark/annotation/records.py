@@ -121,15 +121,16 @@ def parse_ref(raw: str, kind: str) -> tuple[dict[str, str], list[str]]:
 def token_alignment_errors(doc: Document, file: str) -> list[DataError]:
     """Gold spans must fall on canonical tokens: the dataset build refuses them
     otherwise, so an import says so at once, where the annotator can fix it."""
-    tokens = tokenize(doc.text)
+    text = doc.joined_text()
+    tokens = tokenize(text)
     errors = []
     for layer in TAG_LAYERS:
         projection = spans_to_tags(tokens, layer.spans(doc))
         for start, end, label in projection.projected:
-            errors.append(DataError(file, doc.id, layer.source, f"{label} span [{start}, {end}) {doc.text[start:end]!r} cuts a canonical token"))
+            errors.append(DataError(file, doc.id, layer.source, f"{label} span [{start}, {end}) {text[start:end]!r} cuts a canonical token"))
         for start, end, label in projection.dropped:
             errors.append(DataError(file, doc.id, layer.source,
-                                    f"{label} span [{start}, {end}) {doc.text[start:end]!r} overlaps another span of the {layer.feature} layer"))
+                                    f"{label} span [{start}, {end}) {text[start:end]!r} overlaps another span of the {layer.feature} layer"))
     return errors
 
 

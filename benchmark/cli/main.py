@@ -97,7 +97,7 @@ def _validate(args: argparse.Namespace) -> int:
         try:
             if path.suffix == ".jsonl":
                 gold = read_gold(seeds)  # referenced records joined: predictions cover them too
-                docs = read_prediction_file(path, {d.id: d.text for d in gold})
+                docs = read_prediction_file(path, {d.id: d.joined_text() for d in gold})
                 print(f"ok: {path}: {len(docs)} prediction record(s)")
             else:
                 # An annotator's file may be for a seed still pending review.

@@ -107,14 +107,15 @@ def to_row(doc: Document, widen: bool = False) -> dict:
     Our gold must fall on canonical token boundaries; an outside corpus's spans
     (``widen``) are widened to the tokens they cover in the tag columns, as the
     scorer widens every span (their records keep the source offsets)."""
-    tokens = tokenize(doc.text)
+    text = doc.joined_text()
+    tokens = tokenize(text)
     row = {
         "id": doc.id,
         "date": doc.date,
-        "text": doc.text,
-        "tokens": [doc.text[a:b] for a, b in tokens],
+        "text": text,
+        "tokens": [text[a:b] for a, b in tokens],
         "token_offsets": [[a, b] for a, b in tokens],
-        "sentence_starts": sentence_starts(doc.text, tokens),
+        "sentence_starts": sentence_starts(text, tokens),
     }
     for layer in TAG_LAYERS:
         projection = spans_to_tags(tokens, layer.spans(doc))
@@ -144,7 +145,7 @@ def _statistics(docs: list[Document], rows: list[dict]) -> dict:
         "documents": len(docs),
         "sentences": sum(len(r["sentence_starts"]) for r in rows),
         "tokens": sum(len(r["tokens"]) for r in rows),
-        "characters": sum(len(d.text) for d in docs),
+        "characters": sum(len(d.joined_text()) for d in docs),
         "drafted_by": [(d.id, d.drafted_by.source, tuple(d.drafted_by.layers)) for d in docs if d.drafted_by is not None],
         "entity_mentions": dict(sorted(Counter(m.label for m in entities).items())),
         "entities": len({(d.id, m.entity) for d in docs for m in d.entities or []}),
@@ -188,7 +189,8 @@ class Split:
 def split_documents(docs: list[Document]) -> dict[str, list[Document]]:
     """The records of each split (gold/selection.tsv; seeds are test), in id order."""
     splits = selection.splits_of()
-    errors, out = [], {name: [] for name in selection.SPLITS}
+    errors: list[DataError] = []
+    out: dict[str, list[Document]] = {name: [] for name in selection.SPLITS}
     for doc in docs:
         try:
             out[selection.split_of(doc.id, doc.source is not None, splits, str(paths.ANNOTATIONS_DIR / f"{doc.id}.json"))].append(doc)

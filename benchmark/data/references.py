@@ -21,6 +21,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TypeGuard
 
 from benchmark import paths
 from benchmark.data.corpus import SeedDocument
@@ -42,7 +43,7 @@ def how_to_fetch(corpus: str) -> str:
     return f"run `python -m benchmark fetch {corpus} --from DIR` with a local copy (or `python -m benchmark fetch {corpus}`)"
 
 
-def corpus_folder(corpus: str, record: str, file: str) -> Path:
+def corpus_folder(corpus: str, record: str | None, file: str) -> Path:
     """The fetched corpus a record references, or a DataError naming the record."""
     locate = CORPORA.get(corpus)
     if locate is None:
@@ -130,7 +131,8 @@ def strip(record: dict) -> dict:
     return out
 
 
-def is_referenced(raw: object) -> bool:
+def is_referenced(raw: object) -> TypeGuard[dict]:
+    """A raw record (a dict, so callers may index it) with a ``source`` block."""
     return isinstance(raw, dict) and raw.get("source") is not None
 
 

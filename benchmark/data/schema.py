@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from benchmark.errors import DataError
+
 SCHEMA_VERSION = "2.0"
 
 # Named-entity labels (guidelines section 1). No other label is annotated.
@@ -140,6 +142,16 @@ class Document(_Record):
     quotes: list[Quote] | None = None
     events: list[EventMention] | None = None
     drafted_by: DraftedBy | None = Field(default=None, description="Gold only: the draft source and layers the annotators started from.")
+
+    def joined_text(self) -> str:
+        """The text of a record that has it in memory: every validated record does (a
+        referenced one once joined with its fetched file, ``references.join``). Code
+        past validation reads the text through this, so a record that skipped the
+        join fails here, named, instead of somewhere downstream on ``None``."""
+        if self.text is None:
+            raise DataError("(in memory)", self.id, "text",
+                            "no text: a record that references its text must be joined with its fetched corpus first")
+        return self.text
 
 
 LAYERS: tuple[str, ...] = ("entities", "quotes", "events")

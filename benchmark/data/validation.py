@@ -79,15 +79,20 @@ class _Checker:
     def token_edges(self) -> tuple[list[int], list[int]]:
         """Starts and ends of the canonical tokens, made once per record (only gold asks)."""
         if self._tokens is None:
-            tokens = tokenize(self.doc.text)
+            tokens = tokenize(self.text)
             self._tokens = ([a for a, _ in tokens], [b for _, b in tokens])
         return self._tokens
+
+    @property
+    def text(self) -> str:
+        """The record's text: content checks run only once ``check_document`` has seen it."""
+        return self.doc.joined_text()
 
     def error(self, field: str, message: str) -> None:
         self.errors.append(DataError(self.file, self.record, field, message))
 
     def span(self, span: Span, field: str) -> None:
-        text = self.doc.text
+        text = self.text
         if not span.start < span.end:
             self.error(field, f"empty or inverted span [{span.start}, {span.end})")
             return
@@ -113,7 +118,7 @@ class _Checker:
             if unicodedata.category(char).startswith("P"):
                 self.error(field, f"span [{span.start}, {span.end}) {covered!r} {side} with punctuation {char!r} (GUIDELINES §0.3)")
         starts, ends = self.token_edges()
-        text = self.doc.text
+        text = self.text
         for offset, edges, side in ((span.start, starts, "starts"), (span.end, ends, "ends")):
             i = bisect_left(edges, offset)
             # Inside a canonical token, the edge is still a word edge when it only
@@ -128,7 +133,7 @@ class _Checker:
     def _token_at(self, position: int) -> str:
         starts, ends = self.token_edges()
         i = bisect_left(ends, position + 1)
-        return self.doc.text[starts[i] : ends[i]] if i < len(starts) and starts[i] <= position else self.doc.text[position]
+        return self.text[starts[i] : ends[i]] if i < len(starts) and starts[i] <= position else self.text[position]
 
     def ids(self) -> None:
         items = [("entities", m.id) for m in self.doc.entities or []]

@@ -46,7 +46,7 @@ def esc(value: object) -> Markup:
     html.escape rather than autoescape's own entities keeps the pages' bytes as
     they were (``&#x27;``, ``&quot;``)."""
     if hasattr(value, "__html__"):
-        return value
+        return Markup(value)  # Markup(x) is x.__html__(): the same HTML, typed
     return Markup(html.escape("" if value is None else str(value), quote=True))
 
 
@@ -149,7 +149,7 @@ def _submission(meta: dict | None) -> list[tuple[str, object, str | None]] | Non
             for key in SUBMISSION_FIELDS if meta.get(key) not in (None, "")]
 
 
-def _index(board: dict, card: dict, title: str = "newsbench leaderboard", tracks: list[tuple[str, str]] = ()) -> bytes:
+def _index(board: dict, card: dict, title: str = "newsbench leaderboard", tracks: Sequence[tuple[str, str]] = ()) -> bytes:
     current = [r for r in board["systems"] if r["status"] == "current"]
     return _render(
         "index.html", title=title, assets="", tracks=list(tracks), card=card, columns=board["columns"],
@@ -170,7 +170,8 @@ def plot_svg(board: dict) -> bytes:
     x = lambda v: LABEL_WIDTH + scale * _clamp(v)  # noqa: E731
     groups, y = [], 10
     for column in board["columns"]:
-        metric, dots = column["metric"], []
+        metric = column["metric"]
+        dots: list[dict] = []
         groups.append({"title": column["title"], "y": y, "rows": dots})
         y += TITLE
         for row in rows:

@@ -283,7 +283,9 @@ def card_sizes(card: dict) -> dict[str, dict]:
     by_split = card.get("split_sizes")
     if isinstance(by_split, dict) and by_split:
         return {split: block for split, block in by_split.items() if isinstance(block, dict)}
-    size = card.get("size") if isinstance(card.get("size"), dict) else {}
+    size = card.get("size")
+    if not isinstance(size, dict):
+        size = {}
     if "documents" in size:
         return {"test": size}
     return {split: block for split, block in size.items() if isinstance(block, dict)}

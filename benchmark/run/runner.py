@@ -141,7 +141,7 @@ def run_system(cfg: DictConfig, overrides: list[str]) -> RunOutput:
     loaded = tracks.load(cast(dict, OmegaConf.to_container(cfg.dataset, resolve=True)))  # a DictConfig's container is a dict
     rows, gold = loaded.rows, loaded.gold
     extractor: Extractor = instantiate(cfg.model, _convert_="all")
-    inputs = [SeedDocument(d.id, d.date, d.text) for d in gold]
+    inputs = [SeedDocument(d.id, d.date, d.joined_text()) for d in gold]
     with progress_steps(bool(cfg.get("quiet", False)) or _parallel_job()) as steps:
         predicted = _checked_predictions(extractor, inputs, _predict(extractor, inputs, steps))
         steps.start("layers", "layers scored", len(scoring.LAYERS))

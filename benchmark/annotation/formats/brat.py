@@ -115,7 +115,7 @@ class _Writer:
 
 def export_document(doc: Document) -> str:
     """The ``.ann`` content of one record (its ``.txt`` is ``doc.text``)."""
-    out = _Writer(doc.text)
+    out = _Writer(doc.joined_text())
     for m in doc.entities or []:
         out.note(out.span(m.label, [(m.start, m.end)]), format_ref({"id": m.id, "entity": m.entity}))
     content_of: dict[str, str] = {}
@@ -155,7 +155,7 @@ def export(docs: list[Document], out_dir: Path) -> dict[Path, bytes]:
     """Every file of a brat collection, in memory: ``ID.txt``, ``ID.ann``, ``annotation.conf``."""
     files = {out_dir / "annotation.conf": annotation_conf().encode()}
     for doc in docs:
-        files[out_dir / f"{doc.id}.txt"] = doc.text.encode()
+        files[out_dir / f"{doc.id}.txt"] = doc.joined_text().encode()
         files[out_dir / f"{doc.id}.ann"] = export_document(doc).encode()
     return files
 

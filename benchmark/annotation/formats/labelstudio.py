@@ -125,7 +125,7 @@ class _Task:
 
 def export_task(doc: Document, model_version: str = MODEL_VERSION) -> dict:
     """One task: the text, the document id, and the record as a prediction."""
-    task = _Task(doc.text)
+    task = _Task(doc.joined_text())
     for i, m in enumerate(doc.entities or [], start=1):
         task.region(f"e{i}", "entity", m.label, m.start, m.end, format_ref({"id": m.id, "entity": m.entity}))
     first_segment: dict[str, str] = {}
@@ -182,9 +182,9 @@ def _identities(completed_by: object) -> set[str]:
         email = completed_by.get("email")
         if isinstance(email, str):
             values.append(email.split("@", 1)[0])
-        names = [completed_by.get(k) for k in ("first_name", "last_name")]
-        if all(isinstance(n, str) and n for n in names):
-            values.append(" ".join(names))
+        first, last = completed_by.get("first_name"), completed_by.get("last_name")
+        if isinstance(first, str) and first and isinstance(last, str) and last:
+            values.append(f"{first} {last}")
     else:
         values = [completed_by]
     return {str(v).casefold() for v in values if isinstance(v, (str, int)) and not isinstance(v, bool) and str(v)}
