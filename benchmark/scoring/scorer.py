@@ -79,7 +79,7 @@ from benchmark.scoring.bootstrap import (
     resampled_sums,
 )
 
-SCORING_VERSION = "2.1"
+SCORING_VERSION = "2.2"
 PRF = ("precision", "recall", "f1")
 # The headline numbers that get a bootstrap interval, a units block and a documents block
 # (declared in ``benchmark.scoring.registry``, like every metric name).
@@ -420,14 +420,16 @@ def _optional(sheet: _Sheet, layer: str, doc: TokenIndex, span) -> tuple[int, in
 
 def _gold_quotes(sheet: _Sheet, doc: TokenIndex, record: Document) -> list[dict]:
     """Gold quotations in record order, widened, with their speaker targets: the gold
-    speaker span and every mention of the speaker's entity."""
+    speaker span and every mention of the speaker's entity. A quotation whose speaker
+    the text does not state (GUIDELINES W24: ``speaker`` null, ``speaker_entity`` known
+    from context) has no target: a system rightly names no speaker there (2.2)."""
     quotes = []
     for q in record.quotes or []:
         targets = set()
         speaker = _optional(sheet, "gold", doc, q.speaker)
         if speaker is not None:
             targets.add(speaker)
-        if q.speaker_entity is not None:
+        if speaker is not None and q.speaker_entity is not None:
             targets |= {_widen(sheet, "gold", doc, m.start, m.end) for m in record.entities or [] if m.entity == q.speaker_entity}
         quotes.append({
             "id": q.id, "content": _segments(sheet, "gold", doc, q), "targets": tuple(sorted(targets)),
