@@ -85,6 +85,20 @@ def copy_repository(target):
     return target
 
 
+def drop_committed_wikinews(repo) -> set[str]:
+    """Keep the seed only in a repository copy: the committed Wikinews records reference the
+    real WiNER-fr (tests that exercise referenced records use a made-up corpus). Returns the
+    ids removed, which a release in the copy must name."""
+    dropped = set()
+    for path in sorted((repo / "gold" / "annotations").glob("*.json")):
+        if "source" in json.loads(path.read_text(encoding="utf-8")):
+            dropped.add(path.stem)
+            path.unlink()
+    shutil.rmtree(repo / "gold" / "work", ignore_errors=True)
+    (repo / "gold" / "selection.tsv").unlink(missing_ok=True)
+    return dropped
+
+
 SUBMISSION_META = "name: example\nauthors: Test Authors\ndescription: the gold minus its first entity\ndate: 2026-11-28\n"
 
 

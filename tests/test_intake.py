@@ -14,6 +14,7 @@ from conftest import SEED_ID, copy_repository, run_cli
 
 from benchmark import paths
 from benchmark.annotation import intake
+from benchmark.data import dataset
 from benchmark.data.schema import Document
 
 ARTICLE = (
@@ -46,6 +47,10 @@ def _write(path, data: bytes):
     return path
 
 
+# The next document index: one more than every document added so far (seeds and referenced Wikinews records).
+NEXT = 1 + max(int(p.stem[:3]) for p in paths.ANNOTATIONS_DIR.glob("*.json"))
+
+
 def _new_id(index: int, text: str) -> str:
     return f"{index:03d}_{hashlib.sha256(text.encode('utf-8')).hexdigest()[:16]}"
 
@@ -67,7 +72,7 @@ def test_add_writes_a_pending_seed_and_an_empty_draft(repo, tmp_path):
     result = run_cli("add", str(source), cwd=repo)
     assert result.returncode == 0, result.stderr
     text = ARTICLE.split("\n", 1)[1]
-    ident = _new_id(1, text)  # the header is not part of the hashed text
+    ident = _new_id(NEXT, text)  # the header is not part of the hashed text
     assert f"seeds/pending/{ident}.txt" in result.stdout
     assert (repo / "seeds" / "pending" / f"{ident}.txt").read_bytes() == ARTICLE.encode()  # verbatim
     draft = json.loads((repo / "gold" / "drafts" / f"{ident}.json").read_text(encoding="utf-8"))
@@ -86,7 +91,7 @@ def test_add_writes_a_pending_seed_and_an_empty_draft(repo, tmp_path):
     code = "from benchmark.data import dataset; print([r['id'] for r in dataset.load_test_split()])"
     loaded = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True, timeout=300)
     assert loaded.returncode == 0, loaded.stderr
-    assert loaded.stdout.strip().splitlines()[-1] == repr([SEED_ID])
+    assert loaded.stdout.strip().splitlines()[-1] == repr([r["id"] for r in dataset.load_test_split()])  # the split, unchanged by an unpromoted article
 
 
 BAD_INPUTS = {
@@ -144,7 +149,7 @@ def test_a_pending_article_and_a_repeated_argument_are_duplicates_too(repo, tmp_
     assert _tree(repo) == before
     assert run_cli("add", str(source), cwd=repo).returncode == 0
     again = run_cli("add", str(other), cwd=repo)
-    assert again.returncode == 1 and f"same text as seed {_new_id(1, ARTICLE.split(chr(10), 1)[1])}" in again.stderr
+    assert again.returncode == 1 and f"same text as seed {_new_id(NEXT, ARTICLE.split(chr(10), 1)[1])}" in again.stderr
 
 
 def test_fix_line_ends_stores_lf_and_leaves_the_source_alone(repo, tmp_path):
@@ -152,7 +157,7 @@ def test_fix_line_ends_stores_lf_and_leaves_the_source_alone(repo, tmp_path):
     source = _write(tmp_path / "windows.txt", data)
     result = run_cli("add", "--fix-line-ends", str(source), cwd=repo)
     assert result.returncode == 0, result.stderr
-    ident = _new_id(1, ARTICLE.split("\n", 1)[1])  # same id as the LF article: the stored text is LF
+    ident = _new_id(NEXT, ARTICLE.split("\n", 1)[1])  # same id as the LF article: the stored text is LF
     assert (repo / "seeds" / "pending" / f"{ident}.txt").read_bytes() == ARTICLE.encode()
     assert source.read_bytes() == data
 
@@ -165,9 +170,9 @@ def test_ids_follow_the_order_of_addition(repo, tmp_path):
     assert run_cli("add", str(third), cwd=repo).returncode == 0
     pending = sorted(p.name for p in (repo / "seeds" / "pending").glob("*.txt"))
     assert pending == [
-        _new_id(1, "Premier article.\n") + ".txt",
-        _new_id(2, "Second article.\n") + ".txt",
-        _new_id(3, "Troisieme article.\n") + ".txt",
+        _new_id(NEXT, "Premier article.\n") + ".txt",
+        _new_id(NEXT + 1, "Second article.\n") + ".txt",
+        _new_id(NEXT + 2, "Troisieme article.\n") + ".txt",
     ]
 
 
@@ -211,7 +216,7 @@ def test_a_non_competing_source_drafts_its_layers_only():
 def test_promote_keeps_the_draft_provenance_in_the_gold(repo, tmp_path):
     source = _write(tmp_path / "article.txt", ARTICLE.encode())
     assert run_cli("add", str(source), cwd=repo).returncode == 0
-    ident = _new_id(1, ARTICLE.split("\n", 1)[1])
+    ident = _new_id(NEXT, ARTICLE.split("\n", 1)[1])
     draft = repo / "gold" / "drafts" / f"{ident}.json"
     record = json.loads(draft.read_text(encoding="utf-8"))
     assert record["draft"] == {"status": "unreviewed", "source": None, "layers": []}
@@ -251,7 +256,7 @@ def test_draft_model_must_be_a_repository_config(repo, tmp_path, name, message):
 def test_a_draft_never_counts_as_gold(repo, tmp_path):
     source = _write(tmp_path / "article.txt", ARTICLE.encode())
     assert run_cli("add", str(source), cwd=repo).returncode == 0
-    ident = _new_id(1, ARTICLE.split("\n", 1)[1])
+    ident = _new_id(NEXT, ARTICLE.split("\n", 1)[1])
     draft = repo / "gold" / "drafts" / f"{ident}.json"
     # Copied into the gold without review: the seed is pending, and the file is a draft.
     shutil.copy2(draft, repo / "gold" / "annotations" / draft.name)
@@ -283,7 +288,7 @@ def _reviewed(draft_path, target):
 def test_promote_moves_the_seed_in_with_its_reviewed_gold(repo, tmp_path):
     source = _write(tmp_path / "article.txt", ARTICLE.encode())
     assert run_cli("add", str(source), cwd=repo).returncode == 0
-    ident = _new_id(1, ARTICLE.split("\n", 1)[1])
+    ident = _new_id(NEXT, ARTICLE.split("\n", 1)[1])
     missing = run_cli("promote", ident, cwd=repo)
     assert missing.returncode == 1 and "no reviewed gold" in missing.stderr
     assert run_cli("promote", "001_0000000000000000", cwd=repo).returncode == 1
@@ -304,7 +309,7 @@ def test_promote_moves_the_seed_in_with_its_reviewed_gold(repo, tmp_path):
 def test_promote_checks_the_gold_against_the_pending_seed(repo, tmp_path):
     source = _write(tmp_path / "article.txt", ARTICLE.encode())
     assert run_cli("add", str(source), cwd=repo).returncode == 0
-    ident = _new_id(1, ARTICLE.split("\n", 1)[1])
+    ident = _new_id(NEXT, ARTICLE.split("\n", 1)[1])
     reviewed = _reviewed(repo / "gold" / "drafts" / f"{ident}.json", tmp_path / f"{ident}.json")
     record = json.loads(reviewed.read_text(encoding="utf-8"))
     record["entities"][0]["end"] += 1

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from types import SimpleNamespace
 
 import pytest
 import yaml
-from conftest import copy_repository
+from conftest import copy_repository, drop_committed_wikinews
 from hydra import compose, initialize_config_dir
 from sources_fixtures import TOP
 
@@ -67,18 +66,6 @@ def text_lines() -> list[str]:
     return [line for text, _ in ARTICLES.values() for line in text.split("\n") if len(line) >= 12]
 
 
-def _drop_committed_wikinews(repo) -> None:
-    """The copy keeps the seed only: the committed Wikinews records reference the real WiNER-fr,
-    which tests never read; the made-up corpus below stands in for it. ``release`` names them
-    as removed."""
-    for path in sorted((repo / "gold" / "annotations").glob("*.json")):
-        if "source" in json.loads(path.read_text(encoding="utf-8")):
-            DROPPED.add(path.stem)
-            path.unlink()
-    shutil.rmtree(repo / "gold" / "work", ignore_errors=True)
-    (repo / "gold" / "selection.tsv").unlink()
-
-
 DROPPED: set[str] = set()
 
 
@@ -86,7 +73,7 @@ DROPPED: set[str] = set()
 def wikinews(tmp_path, monkeypatch):
     """A repository copy (the tool pointed at it), a made-up corpus fetched into an empty cache."""
     repo = copy_repository(tmp_path / "repo")
-    _drop_committed_wikinews(repo)
+    DROPPED.update(drop_committed_wikinews(repo))
     corpus = write_articles(tmp_path / "corpus")
     manifest = tmp_path / "winer-fr.manifest.tsv"
     manifest.write_text(manifests.render(winer.build_manifest(corpus)), encoding="utf-8")

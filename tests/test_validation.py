@@ -194,7 +194,7 @@ def test_inverted_pronoun_speakers_are_whole_tokens_and_valid():
         ({"entity": _span(RULE_TEXT, "Paul Vasseur,")}, "entities[0]", "'Paul Vasseur,' ends with punctuation ','"),
         ({"content": _span(RULE_TEXT, "« Nous")}, "quotes[0].content[0]", "'« Nous' starts with punctuation '«'"),
         ({"cue": _span(RULE_TEXT, "expliqué.")}, "quotes[0].cue", "'expliqué.' ends with punctuation '.'"),
-        ({"speaker": _span(RULE_TEXT, "t-il")}, "quotes[0].speaker", "'t-il' starts inside the word '-t'"),
+        ({"speaker": _span(RULE_TEXT, "aul Vasseur")}, "quotes[0].speaker", "'aul Vasseur' starts inside the word 'Paul'"),
         ({"trigger": _span(RULE_TEXT, "visit")}, "events[0].trigger", "'visit' ends inside the word 'visité'"),
         ({"argument": _span(RULE_TEXT, "yon")}, "events[0].arguments[0]", "'yon' starts inside the word 'Lyon'"),
     ],

@@ -103,9 +103,18 @@ def sentence_starts(text: str, tokens: Sequence[tuple[int, int]]) -> list[int]:
     starts = [0] if tokens else []
     for i in range(1, len(tokens)):
         previous_end, start = tokens[i - 1][1], tokens[i][0]
-        if text[tokens[i - 1][0] : previous_end] in SENTENCE_FINAL or "\n" in text[previous_end:start]:
+        final = text[tokens[i - 1][0] : previous_end] in SENTENCE_FINAL and not _is_initials_period(text, tokens, i - 1)
+        if final or "\n" in text[previous_end:start]:
             starts.append(i)
     return starts
+
+
+def _is_initials_period(text: str, tokens: Sequence[tuple[int, int]], i: int) -> bool:
+    """The period split off an initial (``R.`` in *Michael R. Pompeo*, rev3): it ends no sentence."""
+    if i == 0 or text[tokens[i][0] : tokens[i][1]] != "." or tokens[i - 1][1] != tokens[i][0]:
+        return False
+    before = text[tokens[i - 1][0] : tokens[i - 1][1]]
+    return len(before) == 1 and before.isupper()
 
 
 def split_sentences(tags: Sequence[str], starts: Sequence[int]) -> list[list[str]]:

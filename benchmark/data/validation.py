@@ -118,15 +118,9 @@ class _Checker:
             if unicodedata.category(char).startswith("P"):
                 self.error(field, f"span [{span.start}, {span.end}) {covered!r} {side} with punctuation {char!r} (GUIDELINES §0.3)")
         starts, ends = self.token_edges()
-        text = self.text
         for offset, edges, side in ((span.start, starts, "starts"), (span.end, ends, "ends")):
             i = bisect_left(edges, offset)
-            # Inside a canonical token, the edge is still a word edge when it only
-            # separates what the tokenizer glued to a word: an elision's apostrophe
-            # ("m’"), an initial's or a sentence's period ("L."), a guillemet, a
-            # hyphen, an invisible format character (U+00AD, U+200F).
-            glued = 0 < offset < len(text) and not (text[offset - 1].isalnum() and text[offset].isalnum())
-            if (i == len(edges) or edges[i] != offset) and not glued:
+            if i == len(edges) or edges[i] != offset:
                 word = self._token_at(offset if side == "starts" else offset - 1)
                 self.error(field, f"span [{span.start}, {span.end}) {covered!r} {side} inside the word {word!r}: it cuts a canonical token (GUIDELINES §0.3)")
 
