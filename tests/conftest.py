@@ -32,6 +32,13 @@ def read_gold_records() -> list[dict]:
     return [dataset.row_to_document(row).model_dump(mode="json", exclude={"source", "drafted_by"}) for row in rows]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def built_data_files():
+    """The data files hold the joined Wikinews texts and are not committed: build them once
+    per session, as a run on a fresh clone does, before any test loads a split."""
+    dataset.materialise(dataset.card_metadata(), str(paths.CARD_FILE))
+
+
 @pytest.fixture(scope="session")
 def gold_records_pristine() -> list[dict]:
     return read_gold_records()
