@@ -11,7 +11,7 @@ import json
 from collections import Counter
 
 import pytest
-from conftest import SEED_ID, copy_repository, run_cli
+from conftest import SEED_ID, copy_repository, drop_committed_wikinews, run_cli
 
 from benchmark import paths
 from benchmark.annotation import agreement
@@ -133,6 +133,7 @@ def test_markdown_cells_are_inert():
 
 def test_agreement_command(tmp_path, gold_record):
     repo = copy_repository(tmp_path / "newsbench")
+    drop_committed_wikinews(repo)  # the campaign's own A and B versions are not this test's
     _work(repo / "gold" / "work", alice=gold_record)
     result = run_cli("agreement", cwd=repo)
     assert result.returncode == 1

@@ -178,8 +178,10 @@ def test_build_refuses_an_added_document_without_a_release(repo, tmp_path):
     built = run_cli("build", cwd=repo)
     assert built.returncode == 0, built.stderr
     card = yaml.safe_load((repo / "gold" / "README.md").read_text(encoding="utf-8").split("---\n")[1])
-    assert card["newsbench"]["version"] == new and card["newsbench"]["size"]["documents"] == 2
-    assert card["dataset_info"]["splits"][0]["num_examples"] == 2
+    dev = sum("\tdev\t" in line for line in (repo / "gold" / "selection.tsv").read_text(encoding="utf-8").splitlines())
+    n_test = len(list((repo / "gold" / "annotations").glob("*.json"))) - dev  # the added article is in test
+    assert card["newsbench"]["version"] == new and card["newsbench"]["size"]["documents"] == n_test
+    assert next(s["num_examples"] for s in card["dataset_info"]["splits"] if s["name"] == "test") == n_test
     assert run_cli("build", cwd=repo).stdout.startswith("wrote 0 changed file(s)")  # byte-identical rebuild
     # The published results were scored on an older package: listed as stale, none ranked.
     assert run_cli("leaderboard", cwd=repo).returncode == 0
@@ -304,7 +306,8 @@ def test_dry_run_push_loads_back_offline(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     files = sorted(str(p.relative_to(out / "hub")) for p in (out / "hub").rglob("*") if p.is_file())
-    assert files == ["CHANGELOG.md", "GUIDELINES.md", "README.md", "data/test.jsonl", "schema/record.schema.json"]
+    expected = {"CHANGELOG.md", "GUIDELINES.md", "README.md", "selection.tsv", "schema/record.schema.json", "data/dev.jsonl", "data/test.jsonl"}
+    assert expected <= set(files) and all(f in expected or f.startswith("data/") for f in files), files
     assert (out / "hub" / "README.md").read_bytes() == paths.CARD_FILE.read_bytes()
     from datasets import load_from_disk
 

@@ -50,6 +50,13 @@ def _set(path: str, value):
     return mutate
 
 
+def _repeat_first_id(metric: str):
+    def mutate(d):
+        ids = d["units"][metric]["ids"]
+        ids[1] = ids[0]
+    return mutate
+
+
 def _drop(path: str):
     def mutate(d):
         *head, last = path.split("/")
@@ -84,7 +91,7 @@ def _drop(path: str):
         (_set(f"units/{F1}/counts/0", [1, 1]), f"units.{F1}.counts[0]"),
         (_set(f"units/{F1}/counts/0", [1, "1", 1]), f"units.{F1}.counts[0][1]"),
         (_set(f"units/{F1}/counts/0", [9, 1, 1]), f"units.{F1}.counts[0]"),
-        (_set(f"units/{F1}/ids/1", "000_72b43676da79cce3#0"), f"units.{F1}.ids"),
+        (_repeat_first_id(F1), f"units.{F1}.ids"),  # a unit listed twice
         (_set(f"units/{F1}/counts/0", [0, 6, 5]), f"units.{F1}"),  # counts no longer add up to the metric
         (_drop(f"units/{F1}"), f"units.{F1}"),
         (_set("documents/000_72b43676da79cce3/" + F1, 2.0), f"documents.000_72b43676da79cce3.{F1}"),

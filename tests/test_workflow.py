@@ -15,6 +15,8 @@ import re
 import yaml
 from conftest import SEED_ID, copy_repository, run_cli
 
+from benchmark.data import dataset
+
 ARTICLE = (
     "date 2026-11\n"
     "La ministre Claire Dubois a annoncé mardi à Lyon que le gouvernement ouvrirait trois écoles.\n\n"
@@ -97,6 +99,7 @@ def _ok(result):
 def test_a_new_article_from_add_to_a_scored_test_split(tmp_path):
     repo = copy_repository(tmp_path / "newsbench")
     (tmp_path / "article.txt").write_text(ARTICLE, encoding="utf-8")
+    before_ids = [r["id"] for r in dataset.load_test_split()]  # the committed test split, which the copy starts with
 
     # 1. add: a pending seed and an empty draft (a repository extractor competes, so it may not draft).
     _ok(run_cli("add", str(tmp_path / "article.txt"), cwd=repo))
@@ -150,10 +153,10 @@ def test_a_new_article_from_add_to_a_scored_test_split(tmp_path):
     changelog.write_text(text[:at] + entry + text[at:], encoding="utf-8")
     _ok(run_cli("build", cwd=repo))
     rows = [json.loads(line) for line in (repo / "gold" / "data" / "test.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert [r["id"] for r in rows] == sorted([SEED_ID, doc_id]) and f"version: {new}" in (repo / "gold" / "README.md").read_text(encoding="utf-8")
+    assert [r["id"] for r in rows] == sorted([*before_ids, doc_id]) and f"version: {new}" in (repo / "gold" / "README.md").read_text(encoding="utf-8")
 
     # 7. the leaderboard's test set now scores the article.
     _ok(run_cli("run", "model=rules", cwd=repo))
     (results,) = (repo / "outputs" / "runs" / "rules").glob("*/results.json")
     scored = json.loads(results.read_text(encoding="utf-8"))
-    assert scored["dataset"]["version"] == new and scored["dataset"]["documents"] == 2
+    assert scored["dataset"]["version"] == new and scored["dataset"]["documents"] == len(before_ids) + 1
