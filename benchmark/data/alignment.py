@@ -25,12 +25,10 @@ TOKENIZER_NAME = "spacy.blank('fr')"
 # Revision of what this module does on top of spaCy's tokens; part of the
 # version string, hence of the dataset fingerprint. 2: the hyphen of an
 # inverted subject pronoun is split off (GUIDELINES §2.4). 3: marks glued to a
-# word are split off it (``_glued_marks``), so that a name's span ends on a token edge.
+# word are split off it (``_glued_marks``), so that a name's span ends on a token edge;
+# this includes rev2's case (*dit-il*: spaCy keeps the hyphen on ``-il``, and the
+# guidelines make the bare pronoun the speaker).
 TOKENIZER_REVISION = 3
-# Subject clitics that follow their verb in an inversion (*dit-il*, *a-t-elle*,
-# *estime-t-on*): spaCy keeps the hyphen on them (``-il``); the guidelines make
-# the bare pronoun the speaker, so it must be a whole token.
-INVERTED_PRONOUNS = frozenset({"je", "tu", "il", "elle", "on", "nous", "vous", "ils", "elles"})
 # A sentence ends after one of these tokens or where the whitespace before the
 # next token contains a line break (a paragraph or line break in the article).
 SENTENCE_FINAL = frozenset({".", "!", "?", "..", "...", "…", "?!", "!?"})
@@ -52,11 +50,7 @@ def tokenize(text: str) -> list[tuple[int, int]]:
     for t in _blank_french().make_doc(text):
         if t.is_space:
             continue
-        start, end = t.idx, t.idx + len(t.text)
-        if _is_inverted_pronoun(text, start, end, tokens):
-            tokens += [(start, start + 1), (start + 1, end)]
-        else:
-            tokens += _glued_marks(text, start, end)
+        tokens += _glued_marks(text, t.idx, t.idx + len(t.text))
     return tokens
 
 
@@ -88,14 +82,6 @@ def _glued_marks(text: str, start: int, end: int) -> list[tuple[int, int]]:
     pieces.append((start + lead, start + trail))
     pieces += [(start + i, start + i + 1) for i in range(trail, len(word))]
     return pieces
-
-
-def _is_inverted_pronoun(text: str, start: int, end: int, before: Sequence[tuple[int, int]]) -> bool:
-    """``-il`` glued to the token before it (the verb, or the euphonic ``-t``)."""
-    return (
-        text[start] == "-" and text[start + 1 : end].lower() in INVERTED_PRONOUNS
-        and bool(before) and before[-1][1] == start
-    )
 
 
 def sentence_starts(text: str, tokens: Sequence[tuple[int, int]]) -> list[int]:
